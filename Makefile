@@ -1,0 +1,33 @@
+# Every target creates or refreshes its own virtual environment, so a fresh clone needs nothing else.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint unit integration bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: recommend from the bundled example answers, then render the recommended project into demo/
+demo: $(STAMP)
+	$(BIN)/advisor recommend --answers examples/answers.yml
+	$(BIN)/advisor new demo --from examples/answers.yml --no-input --force
+
+## test: the whole suite: lint, format, types, unit, template and integration tests
+test: lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy advisor
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) demo .mypy_cache .ruff_cache .pytest_cache
