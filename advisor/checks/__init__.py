@@ -1,0 +1,30 @@
+"""Fitness functions: check a project against the seed's best practices.
+
+Each check is one module with a plain ``run(project, options) -> list[Finding]`` and a
+``CHECK`` record of its metadata; :mod:`advisor.checks.registry` lists them all.
+"""
+
+from advisor.checks._main import check, resolve_compatibility, select_checks
+from advisor.checks.model import (
+    COMPATIBILITIES,
+    Check,
+    CheckOptions,
+    Compatibility,
+    Finding,
+    Report,
+)
+from advisor.checks.registry import BY_ID, CHECKS
+
+__all__ = [
+    "BY_ID",
+    "CHECKS",
+    "COMPATIBILITIES",
+    "Check",
+    "CheckOptions",
+    "Compatibility",
+    "Finding",
+    "Report",
+    "check",
+    "resolve_compatibility",
+    "select_checks",
+]

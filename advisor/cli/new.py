@@ -1,0 +1,196 @@
+"""`advisor new DEST`: render a project for chosen patterns, or for what the answers recommend.
+
+stdout carries only the list of files written (or, with ``--dry-run``, that would be);
+notes and the progress display go to stderr, and only on a TTY outside CI.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from advisor.errors import RenderError
+
+if TYPE_CHECKING:
+    from advisor.recommendation import Recommendation
+    from advisor.render.context import ProjectSpec
+
+#: Globs of template files the recommendation's own versions replace under ``--from``.
+_REPLACED_BY_RECOMMENDATION = ("docs/adr/0001-*.md",)
+ANSWERS_FILE = ".advisor-answers.yml"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `new` command to the app."""
+
+    @app.command("new")
+    def _new(
+        dest: Annotated[Path, typer.Argument(help="Folder to create (absent or empty).")],
+        pattern: Annotated[
+            str | None, typer.Option("--pattern", help="Comma list of api,event,replica,sdk.")
+        ] = None,
+        broker: Annotated[str | None, typer.Option("--broker", help="kafka or rabbitmq.")] = None,
+        name: Annotated[str | None, typer.Option("--name", help="Project name.")] = None,
+        owner: Annotated[
+            str | None, typer.Option("--owner", help="Owning service, e.g. user-service.")
+        ] = None,
+        consumer: Annotated[
+            str | None, typer.Option("--consumer", help="Consuming service, e.g. order-service.")
+        ] = None,
+        entity: Annotated[
+            str | None, typer.Option("--entity", help="Shared entity, e.g. User.")
+        ] = None,
+        fields: Annotated[
+            str | None,
+            typer.Option("--fields", help="Entity fields: name[:str|int|float|bool],..."),
+        ] = None,
+        compatibility: Annotated[
+            str | None,
+            typer.Option("--compatibility", help="Event schema compatibility (default FULL)."),
+        ] = None,
+        from_: Annotated[
+            Path | None,
+            typer.Option("--from", help="Answers file: render what `advisor recommend` says."),
+        ] = None,
+        no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="List the files; write nothing.")
+        ] = False,
+        force: Annotated[bool, typer.Option("--force", help="Replace a non-empty DEST.")] = False,
+        template: Annotated[
+            Path | None,
+            typer.Option("--template", hidden=True, help="Another cookiecutter template."),
+        ] = None,
+    ) -> None:
+        """Render a runnable multi-service project into DEST."""
+        flags: dict[str, object] = {
+            "patterns": pattern,
+            "broker": broker,
+            "name": name,
+            "owner": owner,
+            "consumer": consumer,
+            "entity": entity,
+            "fields": fields,
+            "compatibility": compatibility,
+        }
+        spec, extras = _plan(flags, from_, interactive=_interactive(no_input, from_, pattern))
+        for note in spec.notes:
+            print(f"advisor: note: {note}", file=sys.stderr)
+
+        from advisor.render.scaffold import render
+
+        with _status(f"Rendering {', '.join(spec.patterns)} into {dest}"):
+            files = render(
+                spec,
+                dest,
+                template_dir=template,
+                force=force,
+                dry_run=dry_run,
+                extra_files=extras,
+                replace=_REPLACED_BY_RECOMMENDATION if extras else (),
+            )
+        for path in files:
+            print(path)
+        _summary(spec, dest, len(files), dry_run=dry_run)
+
+
+def _interactive(no_input: bool, from_: Path | None, pattern: str | None) -> bool:
+    return (
+        not no_input
+        and from_ is None
+        and pattern is None
+        and sys.stdin.isatty()
+        and sys.stdout.isatty()
+    )
+
+
+def _plan(
+    flags: Mapping[str, object], from_: Path | None, *, interactive: bool
+) -> tuple[ProjectSpec, dict[str, str]]:
+    """The spec to render and the extra files (ADR, answers) that go with it."""
+    from advisor.render.context import make_spec, spec_from_recommendation
+
+    if from_ is not None:
+        rec = _recommend_from(from_)
+        spec = spec_from_recommendation(rec, flags)
+        return spec, _recommendation_files(rec, spec)
+    if flags.get("patterns") is not None:
+        return make_spec(flags), {}
+    if interactive:
+        from advisor.questions.project_prompt import ask_project
+
+        return make_spec(ask_project(flags)), {}
+    raise RenderError(
+        "nothing to render: pass --pattern api,event,replica,sdk (any of them) "
+        "or --from ANSWERS (a non-interactive run never prompts)"
+    )
+
+
+def _recommend_from(path: Path) -> Recommendation:
+    from advisor.engine.evaluate import recommend
+    from advisor.questions.answers_file import load_answers
+
+    return recommend(load_answers(path))
+
+
+def _recommendation_files(rec: Recommendation, spec: ProjectSpec) -> dict[str, str]:
+    """The ADR explaining the recommendation and the answers that produced it."""
+    import yaml
+
+    from advisor.questions.answers_file import dump_answers
+    from advisor.report.adr import adr_filename, adr_markdown
+
+    project = {
+        "project": {
+            "name": spec.name,
+            "owner_service": spec.owner,
+            "consumer_service": spec.consumer,
+            "entity": spec.entity,
+            "patterns": ",".join(spec.patterns),
+            "broker": spec.broker,
+        },
+        "compatibility": spec.compatibility,
+    }
+    adr = adr_markdown(
+        rec, title=spec.name, owner=spec.owner, consumer=spec.consumer, entity=spec.entity
+    )
+    return {
+        f"docs/adr/{adr_filename(rec)}": adr,
+        ANSWERS_FILE: "# Answers that produced this project; replay with "
+        "`advisor recommend --answers .advisor-answers.yml`.\n"
+        + dump_answers(rec.answers)
+        + yaml.safe_dump(project, sort_keys=False, allow_unicode=True),
+    }
+
+
+def _fancy() -> bool:
+    """Progress and summaries only for a person at a terminal, never in CI or pipes."""
+    return sys.stderr.isatty() and os.environ.get("CI", "").lower() not in ("true", "1")
+
+
+@contextmanager
+def _status(message: str) -> Iterator[None]:
+    if not _fancy():
+        yield
+        return
+    from advisor.console import status
+
+    with status(message):
+        yield
+
+
+def _summary(spec: ProjectSpec, dest: Path, count: int, *, dry_run: bool) -> None:
+    if not _fancy():
+        return
+    verb = "would write" if dry_run else "wrote"
+    events = f", broker {spec.broker}" if "event" in spec.patterns else ""
+    print(
+        f"advisor: {verb} {count} files into {dest} (patterns {','.join(spec.patterns)}{events})",
+        file=sys.stderr,
+    )

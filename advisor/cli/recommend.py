@@ -1,0 +1,113 @@
+"""`advisor recommend`: the wizard on a terminal, or flags and an answers file in CI.
+
+One flag per catalogue question is generated from ``questions.yaml``, so adding a
+question adds its flag with no code change here. (No ``from __future__ import
+annotations``: typer reads the generated signature's annotations as objects.)
+"""
+
+import inspect
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+
+from advisor.questions.model import Question, questions
+
+Format = Literal["table", "json", "markdown"]
+
+
+def _flag_parameter(q: Question) -> inspect.Parameter:
+    """A typer option for one question; None means "not given" so the file or default wins."""
+    annotation: Any
+    if q.type == "bool":
+        flags = [f"{q.flag}/--no-{q.flag[2:]}"]
+        annotation = bool | None
+    else:
+        flags = [q.flag]
+        annotation = int | None if q.type == "int" else str | None
+    help_text = q.prompt + (f" [{'|'.join(q.choices)}]" if q.choices else "")
+    option = typer.Option(*flags, help=help_text, show_default=False, rich_help_panel="Answers")
+    return inspect.Parameter(
+        q.key,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[annotation, option],
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `recommend` command to the app."""
+
+    def recommend(
+        *,
+        answers_file: Annotated[
+            Path | None, typer.Option("--answers", help="Answers file (YAML or JSON).")
+        ] = None,
+        output: Annotated[
+            Format, typer.Option("--format", help="table, json, or markdown (an ADR).")
+        ] = "table",
+        strict: Annotated[
+            bool, typer.Option("--strict", help="Exit 1 when an error-level warning fires.")
+        ] = False,
+        save: Annotated[
+            Path | None, typer.Option("--save", help="Write the answers here for replay.")
+        ] = None,
+        no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
+        **flags: Any,
+    ) -> None:
+        """Recommend how to share data between two services, and explain why."""
+        _run(answers_file, output, strict, save, no_input, flags)
+
+    own = [p for p in inspect.signature(recommend).parameters.values() if p.name != "flags"]
+    recommend.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*own, *(_flag_parameter(q) for q in questions())]
+    )
+    app.command("recommend")(recommend)
+
+
+def _run(
+    answers_file: Path | None,
+    output: Format,
+    strict: bool,
+    save: Path | None,
+    no_input: bool,
+    flags: dict[str, Any],
+) -> None:
+    from advisor.engine.evaluate import recommend
+    from advisor.questions.answers_file import merge, read_answers_file, save_answers
+    from advisor.questions.model import validate_answers
+
+    file_values = read_answers_file(answers_file) if answers_file else {}
+    given = merge(flags, file_values)
+    interactive = (
+        not no_input
+        and answers_file is None
+        and not any(v is not None for v in flags.values())
+        and sys.stdin.isatty()
+        and sys.stdout.isatty()
+    )
+    if interactive:
+        from advisor.questions.prompt import ask_answers
+
+        given = ask_answers(given)
+    answers = validate_answers(given)
+    rec = recommend(answers)
+    if save is not None:
+        save_answers(save, answers)
+    _print(rec, output)
+    if strict and rec.has_errors():
+        raise typer.Exit(1)
+
+
+def _print(rec: Any, output: Format) -> None:
+    if output == "json":
+        typer.echo(rec.to_json(), nl=False)
+    elif output == "markdown":
+        from advisor.report.adr import adr_markdown
+
+        typer.echo(adr_markdown(rec), nl=False)
+    else:
+        from advisor.console import print_recommendation
+
+        print_recommendation(rec)

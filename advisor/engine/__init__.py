@@ -1,0 +1,1 @@
+"""The rules engine: load ``rules/*.yaml`` and evaluate them over answers."""

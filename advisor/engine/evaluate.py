@@ -1,0 +1,115 @@
+"""Walk the rules over a set of answers and produce a :class:`Recommendation`. Pure.
+
+Stage 1 scores the four strategies from the answers; the best one not ruled out wins.
+Stage 2 fires the rules attached to the chosen patterns (practices, implied patterns,
+broker weights, warnings) until nothing new fires. Ties are broken by fixed orders, so
+the same answers always give the same recommendation, byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from advisor.engine.loader import load_rules
+from advisor.engine.model import LoadedRule, RuleSet
+from advisor.recommendation import Practice, RankedOption, Recommendation, Warning
+from advisor.types import BROKERS, STRATEGIES, AnswerValue, Broker, Strategy
+
+
+@dataclass
+class Trace:
+    """Everything the evaluation decided, for the recommendation and for validation."""
+
+    fired: list[LoadedRule] = field(default_factory=list)
+    scores: dict[Strategy, float] = field(default_factory=lambda: dict.fromkeys(STRATEGIES, 0.0))
+    excluded: dict[Strategy, list[str]] = field(default_factory=dict)
+    reasons: dict[Strategy, list[str]] = field(default_factory=lambda: {s: [] for s in STRATEGIES})
+    strategy: Strategy = "api"
+    patterns: set[Strategy] = field(default_factory=set)
+    broker: Broker | None = None
+
+
+def recommend(answers: Mapping[str, AnswerValue], rules: RuleSet | None = None) -> Recommendation:
+    """The recommendation for validated, defaulted answers."""
+    trace = evaluate(answers, rules or load_rules())
+    return _recommendation(answers, trace)
+
+
+def evaluate(answers: Mapping[str, AnswerValue], rules: RuleSet) -> Trace:
+    """Run both stages and return the full trace."""
+    trace = Trace()
+    for item in rules.rules:
+        if not item.second_stage and item.condition.holds(answers):
+            _score(trace, item)
+    remaining = [s for s in STRATEGIES if s not in trace.excluded] or list(STRATEGIES)
+    trace.strategy = max(remaining, key=lambda s: (trace.scores[s], -STRATEGIES.index(s)))
+    trace.patterns = {trace.strategy}
+    pending = [item for item in rules.rules if item.second_stage]
+    progress = True
+    while progress:
+        progress = False
+        for item in list(pending):
+            if trace.patterns & set(item.rule.applies_to) and item.condition.holds(answers):
+                pending.remove(item)
+                trace.fired.append(item)
+                trace.patterns.update(item.rule.add_patterns)
+                progress = True
+    trace.broker = _broker(trace) if "event" in trace.patterns else None
+    return trace
+
+
+def _score(trace: Trace, item: LoadedRule) -> None:
+    rule = item.rule
+    trace.fired.append(item)
+    for strategy, delta in rule.scores.items():
+        trace.scores[strategy] += delta
+        prefix = "" if delta > 0 else "why not: "
+        trace.reasons[strategy].append(prefix + rule.explain)
+    for strategy in rule.exclude:
+        trace.excluded.setdefault(strategy, []).append(rule.id)
+        trace.reasons[strategy].append("excluded: " + rule.explain)
+
+
+def _broker(trace: Trace) -> Broker | None:
+    scores = dict.fromkeys(BROKERS, 0.0)
+    ruled_out: set[Broker] = set()
+    for item in trace.fired:
+        for broker, delta in item.rule.broker_scores.items():
+            scores[broker] += delta
+        ruled_out.update(item.rule.broker_exclude)
+    candidates = [b for b in BROKERS if b not in ruled_out]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda b: (scores[b], -BROKERS.index(b)))
+
+
+def _recommendation(answers: Mapping[str, AnswerValue], trace: Trace) -> Recommendation:
+    def rank_key(strategy: Strategy) -> tuple[bool, float, int]:
+        return (strategy in trace.excluded, -trace.scores[strategy], STRATEGIES.index(strategy))
+
+    ranking = [
+        RankedOption(strategy=s, score=trace.scores[s], reasons=trace.reasons[s])
+        for s in sorted(STRATEGIES, key=rank_key)
+    ]
+    practices: dict[str, Practice] = {}
+    warnings: dict[str, Warning] = {}
+    for item in trace.fired:
+        for practice in item.rule.practices:
+            practices.setdefault(
+                practice.id, Practice(id=practice.id, why=practice.why, source=item.rule.source)
+            )
+        for warning in item.rule.warnings:
+            warnings.setdefault(
+                warning.id, Warning(id=warning.id, level=warning.level, message=warning.message)
+            )
+    return Recommendation(
+        strategy=trace.strategy,
+        patterns=[s for s in STRATEGIES if s in trace.patterns],
+        broker=trace.broker,
+        ranking=ranking,
+        practices=list(practices.values()),
+        warnings=list(warnings.values()),
+        rules_fired=[item.id for item in trace.fired],
+        answers=dict(answers),
+    )

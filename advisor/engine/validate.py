@@ -1,0 +1,157 @@
+"""Prove a rule set well-formed, complete against the decision table, and free of contradictions.
+
+Contradictions are searched for, not assumed away: the answer space is enumerated over
+the facts the rules involved read, at the boundary values their conditions compare
+with, so every distinct behaviour of those rules is visited.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from advisor.engine import conditions
+from advisor.engine.evaluate import Trace, evaluate
+from advisor.engine.loader import load_rules
+from advisor.engine.model import LoadedRule, RuleSet
+from advisor.questions.model import questions
+from advisor.types import STRATEGIES, AnswerValue
+
+Answers = dict[str, AnswerValue]
+
+
+def validate_rules(directory: Path | None = None) -> list[str]:
+    """Every problem of the rule set in ``directory`` (default: the shipped rules); [] if none.
+
+    Malformed files raise :class:`advisor.errors.RulesError` from the loader.
+    """
+    rules = load_rules(directory)
+    return [*uncovered_rows(rules), *contradictions(rules)]
+
+
+def uncovered_rows(rules: RuleSet) -> Iterator[str]:
+    """Decision-table rows no rule encodes in favour of the row's best option."""
+    for row in rules.table:
+        encoders = [item for item in rules.rules if item.rule.row == row.id]
+        if not any(_favours(item, row.best_option) for item in encoders):
+            yield (
+                f"decision-table row '{row.id}' ({row.use_case} -> {row.best_option}) "
+                "is covered by no rule that favours it"
+            )
+
+
+def _favours(item: LoadedRule, strategy: str) -> bool:
+    scores = item.rule.scores
+    return (
+        bool(scores) and max(scores, key=lambda s: scores[s]) == strategy and scores[strategy] > 0
+    )
+
+
+def contradictions(rules: RuleSet) -> Iterator[str]:
+    """Answer sets on which the rules contradict each other, one message per kind and pair."""
+    reported: set[tuple[str, ...]] = set()
+    excluders = [item for item in rules.rules if item.rule.exclude]
+    for answers in _space(excluders):
+        trace = evaluate(answers, rules)
+        if set(trace.excluded) >= set(STRATEGIES):
+            key = ("all", *sorted({r for ids in trace.excluded.values() for r in ids}))
+            if key not in reported:
+                reported.add(key)
+                yield f"rules {', '.join(key[1:])} exclude every strategy for {_show(answers)}"
+    witnesses = _pattern_witnesses(rules)
+    for first, second in itertools.combinations(rules.rules, 2):
+        clash = _static_clash(first, second)
+        if clash is None:
+            continue
+        for answers in _space((first, second), witnesses):
+            trace = evaluate(answers, rules)
+            fired = {item.id for item in trace.fired}
+            if {first.id, second.id} <= fired and _clashes_in(trace, first, second):
+                yield (
+                    f"rules '{first.id}' and '{second.id}' contradict ({clash}) "
+                    f"for {_show(answers)}"
+                )
+                break
+
+
+def _static_clash(a: LoadedRule, b: LoadedRule) -> str | None:
+    """What two rules would contradict on if they fired together, if anything."""
+    levels_a = {w.id: w.level for w in a.rule.warnings}
+    for warning in b.rule.warnings:
+        if warning.id in levels_a and levels_a[warning.id] != warning.level:
+            return f"warning '{warning.id}' is both {levels_a[warning.id]} and {warning.level}"
+    why_a = {p.id: p.why for p in a.rule.practices}
+    for practice in b.rule.practices:
+        if practice.id in why_a and why_a[practice.id] != practice.why:
+            return f"practice '{practice.id}' is explained two ways"
+    for x, y in ((a, b), (b, a)):
+        both = set(x.rule.exclude) & set(y.rule.add_patterns)
+        if both:
+            return f"'{x.id}' excludes {sorted(both)} which '{y.id}' adds"
+    return None
+
+
+def _clashes_in(trace: Trace, a: LoadedRule, b: LoadedRule) -> bool:
+    """Whether the clash found statically really happens in this evaluation."""
+    for x, y in ((a, b), (b, a)):
+        added = set(y.rule.add_patterns) & set(x.rule.exclude)
+        if added and not added <= trace.patterns:
+            return False
+    return True
+
+
+def _pattern_witnesses(rules: RuleSet) -> list[Answers]:
+    """One answer set per reachable set of patterns, so second-stage rules can fire."""
+    deciders = [item for item in rules.rules if item.rule.scores or item.rule.exclude]
+    found: dict[frozenset[str], Answers] = {}
+    for answers in _space(deciders):
+        found.setdefault(frozenset(evaluate(answers, rules).patterns), answers)
+    return [found[key] for key in sorted(found, key=sorted)]
+
+
+def _space(
+    rules: Iterable[LoadedRule], bases: Iterable[Answers] | None = None
+) -> Iterator[Answers]:
+    """Answer sets varying only the facts ``rules`` read, over their boundary values.
+
+    The other answers come from each of ``bases`` in turn (default: the defaults).
+    """
+    used: set[str] = set()
+    bounds: dict[str, set[object]] = {}
+    for item in rules:
+        used |= conditions.facts_used(item.condition)
+        for fact, values in conditions.thresholds(item.condition).items():
+            bounds.setdefault(fact, set()).update(values)
+    keys = sorted(used)
+    choices = [_values(key, bounds.get(key, set())) for key in keys]
+    for base in bases or [_defaults()]:
+        for combo in itertools.product(*choices):
+            yield {**base, **dict(zip(keys, combo, strict=True))}
+
+
+def _values(key: str, compared: set[object]) -> list[AnswerValue]:
+    question = next(q for q in questions() if q.key == key)
+    if question.type == "bool":
+        return [False, True]
+    if question.type == "choice":
+        return list(question.choices)
+    low = question.min or 0
+    points = {low}
+    for value in compared:
+        if isinstance(value, int):
+            points.update(v for v in (value - 1, value, value + 1) if v >= low)
+    return sorted(points)
+
+
+def _defaults() -> Answers:
+    values: Answers = {}
+    for q in questions():
+        values[q.key] = q.default if q.default is not None else _values(q.key, set())[0]
+    return values
+
+
+def _show(answers: Answers) -> str:
+    defaults = _defaults()
+    changed = {k: v for k, v in answers.items() if v != defaults.get(k)}
+    return "{" + ", ".join(f"{k}: {v}" for k, v in sorted(changed.items())) + "}"

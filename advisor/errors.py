@@ -1,0 +1,63 @@
+"""The advisor's error hierarchy, caught once in the CLI.
+
+::
+
+    AdvisorError            exit 2: bad input or usage, shown as one line
+    ├── AnswersError        an answers file or flag is malformed, unknown or out of range
+    │   └── MissingAnswersError   required answers absent in a non-interactive run
+    ├── RulesError          a rules file is malformed or the rule set is inconsistent
+    ├── RenderError         a project cannot be rendered (bad name, DEST exists, template failure)
+    └── CheckError          a project cannot be checked (PATH missing, bad option)
+
+Every message is meant for the user: one line naming what is wrong.
+"""
+
+
+class AdvisorError(Exception):
+    """Base of every error the CLI shows to the user as one line with exit code 2."""
+
+    exit_code: int = 2
+
+    def __init__(self, message: str) -> None:
+        # One line, whatever the message quotes (a rule id or file name may hold newlines).
+        message = message.replace("\r", "\\r").replace("\n", "\\n")
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class AnswersError(AdvisorError):
+    """An answers file or flag is malformed, unknown, of the wrong type or out of range."""
+
+
+class MissingAnswersError(AnswersError):
+    """Required answers are missing and the run may not prompt for them."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        named = ", ".join(f"{key} (--{key.replace('_', '-')})" for key in missing)
+        super().__init__(f"missing required answers: {named}")
+
+
+class RulesError(AdvisorError):
+    """A rules file is malformed or the rule set is inconsistent."""
+
+
+class RenderError(AdvisorError):
+    """A project cannot be rendered."""
+
+
+class CheckError(AdvisorError):
+    """A project cannot be checked."""
+
+
+__all__ = [
+    "AdvisorError",
+    "AnswersError",
+    "CheckError",
+    "MissingAnswersError",
+    "RenderError",
+    "RulesError",
+]

@@ -1,0 +1,1 @@
+"""Questions: the catalogue, the answers model, answers files and the wizard."""

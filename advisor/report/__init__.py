@@ -1,0 +1,1 @@
+"""Renderings of advisor results for other tools (SARIF)."""

@@ -1,0 +1,27 @@
+"""Where the bundled data lives: rules and templates.
+
+In a wheel they are packaged under ``advisor/_data``; in a source checkout (editable
+install, tests) they sit at the repository's top level, as the design card fixes.
+"""
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """Return the bundled data folder ``name`` (``rules`` or ``templates``)."""
+    packaged = _PACKAGE / "_data" / name
+    if packaged.is_dir():
+        return packaged
+    return _PACKAGE.parent / name
+
+
+def rules_dir() -> Path:
+    """The shipped rules folder."""
+    return data_dir("rules")
+
+
+def templates_dir() -> Path:
+    """The shipped cookiecutter templates folder."""
+    return data_dir("templates")
