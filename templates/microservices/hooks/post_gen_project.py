@@ -1,0 +1,248 @@
+"""Finish the project: prune the parts of patterns not chosen, write the JSON contracts.
+
+The OpenAPI document is taken from the owner app itself when this Python can import it
+(so it matches the installed FastAPI exactly); otherwise it is built here, matching
+FastAPI 0.11x-0.16x output. ``make openapi`` rewrites it from the app at any time.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+OWNER_SERVICE = {{ cookiecutter.owner_service | json_str }}
+OWNER_PKG = {{ cookiecutter.__owner_pkg | json_str }}
+CONSUMER_PKG = {{ cookiecutter.__consumer_pkg | json_str }}
+OWNER_SHORT = {{ cookiecutter.__owner_short | json_str }}
+ENTITY = {{ cookiecutter.entity | json_str }}
+SNAKE = {{ cookiecutter.__entity_snake | json_str }}
+FIELDS = {{ cookiecutter.fields | fields | list | tojson }}
+API = {{ 'True' if cookiecutter.__api else 'False' }}
+EVENT = {{ 'True' if cookiecutter.__event else 'False' }}
+REPLICA = {{ 'True' if cookiecutter.__replica else 'False' }}
+SDK = {{ 'True' if cookiecutter.__sdk else 'False' }}
+CLIENT = {{ 'True' if cookiecutter.__client else 'False' }}
+{% raw %}
+ROOT = Path.cwd()
+OWNER = Path("services") / OWNER_PKG
+CONSUMER = Path("services") / CONSUMER_PKG
+JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
+
+# Parts that exist only with some patterns: (condition, paths relative to the project).
+PARTS = [
+    (EVENT, [
+        OWNER / "events.py", OWNER / "messaging.py", OWNER / "relay.py",
+        CONSUMER / "consumer.py", CONSUMER / "inbox.py", CONSUMER / "messaging.py",
+        CONSUMER / "contracts.py", CONSUMER / "db.py", CONSUMER / "models.py",
+        Path("contracts") / "asyncapi.yaml",
+        Path("tests") / "test_outbox.py", Path("tests") / "test_relay.py",
+        Path("tests") / "test_consumer.py", Path("tests") / "test_contracts.py",
+    ]),
+    (EVENT and not REPLICA, [Path("tests") / "test_changes.py"]),
+    (REPLICA, [
+        CONSUMER / "projector.py", CONSUMER / "bootstrap.py",
+        Path("tests") / "test_replica.py",
+    ]),
+    (CLIENT, [CONSUMER / "client.py", Path("tests") / "test_client.py"]),
+    (SDK, [Path("libs"), Path("tests") / "test_sdk.py"]),
+]
+
+
+def prune() -> None:
+    """Remove what the chosen patterns do not use, then any folder left empty."""
+    for keep, paths in PARTS:
+        if keep:
+            continue
+        for path in paths:
+            target = ROOT / path
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    for folder in sorted((p for p in ROOT.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def title(name: str) -> str:
+    """The title pydantic gives a field."""
+    return name.title().replace("_", " ")
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json_body(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _ok(code: str, schema: dict | None) -> dict:
+    response: dict = {"description": "Successful Response"}
+    if schema is not None:
+        response["content"] = _json_body(schema)
+    return {code: response, "422": {"description": "Validation Error",
+                                    "content": _json_body(_ref("HTTPValidationError"))}}
+
+
+def _operation(summary: str, op_id: str, responses: dict, params: list | None = None,
+               body: str | None = None) -> dict:
+    operation: dict = {"summary": summary, "operationId": op_id}
+    if params:
+        operation["parameters"] = params
+    if body:
+        operation["requestBody"] = {"required": True, "content": _json_body(_ref(body))}
+    operation["responses"] = responses
+    return operation
+
+
+def static_openapi() -> dict:
+    """The owner's OpenAPI document, as FastAPI renders it for app.py."""
+    e, E = SNAKE, ENTITY
+    plural = f"/{e}s"
+    item = f"/{e}s/{{{e}_id}}"
+    slug = f"{e}s__{e}_id__"
+    id_param = {"name": f"{e}_id", "in": "path", "required": True,
+                "schema": {"type": "string", "title": title(f"{e}_id")}}
+    props = {name: {"type": JSON_TYPES[kind], "title": title(name)} for name, kind in FIELDS}
+    names = [name for name, _ in FIELDS]
+    nullable_str = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+    health = {"description": "Successful Response", "content": _json_body(
+        {"additionalProperties": {"type": "string"}, "type": "object",
+         "title": "Response Health Health Get"})}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": OWNER_SERVICE, "version": "1.0.0"},
+        "paths": {
+            "/health": {"get": {"summary": "Health", "operationId": "health_health_get",
+                                "responses": {"200": health}}},
+            plural: {
+                "post": _operation(f"Create {E}", f"create_{e}_{e}s_post",
+                                   _ok("201", _ref(f"{E}Out")), body=f"{E}In"),
+                "get": _operation(f"Export {E}s", f"export_{e}s_{e}s_get", _ok("200", _ref(f"{E}Page")), [
+                    {"name": "after", "in": "query", "required": False,
+                     "schema": {**nullable_str, "title": "After"}},
+                    {"name": "limit", "in": "query", "required": False,
+                     "schema": {"type": "integer", "maximum": 1000, "minimum": 1,
+                                "default": 100, "title": "Limit"}},
+                ]),
+            },
+            item: {
+                "put": _operation(f"Put {E}", f"put_{e}_{slug}put", _ok("200", _ref(f"{E}Out")),
+                                  [id_param], body=f"{E}In"),
+                "get": _operation(f"Get {E}", f"get_{e}_{slug}get", _ok("200", _ref(f"{E}Out")),
+                                  [id_param]),
+                "delete": _operation(f"Delete {E}", f"delete_{e}_{slug}delete", _ok("204", None),
+                                     [id_param]),
+            },
+        },
+        "components": {"schemas": {
+            "HTTPValidationError": {
+                "properties": {"detail": {"items": _ref("ValidationError"), "type": "array",
+                                          "title": "Detail"}},
+                "type": "object", "title": "HTTPValidationError"},
+            f"{E}In": {
+                "properties": props, "additionalProperties": False, "type": "object",
+                "required": names, "title": f"{E}In",
+                "description": f"The fields a client sends to create or replace a {E}."},
+            f"{E}Out": {
+                "properties": {**props, f"{e}_id": {"type": "string", "title": title(f"{e}_id")},
+                               "version": {"type": "integer", "title": "Version"}},
+                "additionalProperties": False, "type": "object",
+                "required": [*names, f"{e}_id", "version"], "title": f"{E}Out",
+                "description": f"A stored {E}, with its id and its version."},
+            f"{E}Page": {
+                "properties": {"items": {"items": _ref(f"{E}Out"), "type": "array", "title": "Items"},
+                               "next_after": {**nullable_str, "title": "Next After"}},
+                "type": "object", "required": ["items", "next_after"], "title": f"{E}Page",
+                "description": "One page of the export; pass ``next_after`` as ``after`` "
+                               "to get the next one."},
+            "ValidationError": {
+                "properties": {
+                    "loc": {"items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                            "type": "array", "title": "Location"},
+                    "msg": {"type": "string", "title": "Message"},
+                    "type": {"type": "string", "title": "Error Type"},
+                    "input": {"title": "Input"},
+                    "ctx": {"type": "object", "title": "Context"}},
+                "type": "object", "required": ["loc", "msg", "type"], "title": "ValidationError"},
+        }},
+    }
+
+
+def live_openapi() -> dict | None:
+    """The owner app's own OpenAPI document, if this Python has the project's dependencies."""
+    code = (
+        "import json, sys; sys.path.insert(0, 'services'); "
+        f"from {OWNER_PKG}.app import create_app; "
+        "print(json.dumps(create_app('sqlite+aiosqlite://').openapi()))"
+    )
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=120, cwd=ROOT, env=env, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        return None
+
+
+def event_schema(event_type: str, data: dict, required: list[str]) -> dict:
+    """JSON Schema 2020-12 of one event type's envelope, version 1."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:{OWNER_SERVICE}:events:{event_type}:v1",
+        "title": event_type,
+        "description": f"CloudEvents-named envelope of {event_type}, data schema version 1.",
+        "type": "object",
+        "required": ["specversion", "id", "source", "type", "time", "datacontenttype",
+                     "dataschema", "schemaversion", "version", "data"],
+        "properties": {
+            "specversion": {"const": "1.0"},
+            "id": {"type": "string", "minLength": 1},
+            "source": {"type": "string", "minLength": 1},
+            "type": {"const": event_type},
+            "subject": {"type": "string"},
+            "time": {"type": "string", "format": "date-time"},
+            "datacontenttype": {"const": "application/json"},
+            "dataschema": {"type": "string"},
+            "schemaversion": {"const": 1},
+            "version": {"type": "integer", "minimum": 1},
+            "data": {"type": "object", "required": required, "properties": data},
+        },
+    }
+
+
+def write_json(path: Path, document: dict) -> None:
+    """Write a JSON document the way the tests and `make openapi` compare it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_contracts() -> None:
+    """contracts/openapi/<owner>.json and, with events, contracts/events/<type>/v1.schema.json."""
+    openapi = live_openapi() or static_openapi()
+    write_json(ROOT / "contracts" / "openapi" / f"{OWNER_SERVICE}.json", openapi)
+    if not EVENT:
+        return
+    id_field = f"{SNAKE}_id"
+    fields = {name: {"type": JSON_TYPES[kind]} for name, kind in FIELDS}
+    upserted = {**fields, id_field: {"type": "string", "minLength": 1},
+                "version": {"type": "integer", "minimum": 1}}
+    write_json(ROOT / "contracts" / "events" / f"{SNAKE}.upserted" / "v1.schema.json",
+               event_schema(f"{SNAKE}.upserted", upserted, [*fields, id_field, "version"]))
+    deleted = {id_field: {"type": "string", "minLength": 1},
+               "version": {"type": "integer", "minimum": 1}}
+    write_json(ROOT / "contracts" / "events" / f"{SNAKE}.deleted" / "v1.schema.json",
+               event_schema(f"{SNAKE}.deleted", deleted, [id_field, "version"]))
+
+
+prune()
+write_contracts()
+{% endraw %}

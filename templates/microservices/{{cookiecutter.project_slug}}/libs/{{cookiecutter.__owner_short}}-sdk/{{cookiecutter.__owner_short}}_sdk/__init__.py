@@ -1,0 +1,14 @@
+"""Typed client of {{ cookiecutter.owner_service }}."""
+
+from {{ cookiecutter.__owner_short }}_sdk.client import {{ cookiecutter.entity }}Client, NotFound, SdkError
+from {{ cookiecutter.__owner_short }}_sdk.models import {{ cookiecutter.entity }}, {{ cookiecutter.entity }}In, {{ cookiecutter.entity }}Page
+
+__version__ = "1.0.0"
+__all__ = [
+    "{{ cookiecutter.entity }}",
+    "{{ cookiecutter.entity }}Client",
+    "{{ cookiecutter.entity }}In",
+    "{{ cookiecutter.entity }}Page",
+    "NotFound",
+    "SdkError",
+]

@@ -1,0 +1,84 @@
+"""The outbox relay: publish pending outbox rows in order, then mark them sent.
+
+Run: ``python -m {{ cookiecutter.__owner_pkg }}.relay`` (reads ``DATABASE_URL`` and ``BROKER_URL``).
+A crash between publish and mark re-publishes the row later: delivery is at least once,
+and consumers are idempotent on the event ``id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from {{ cookiecutter.__owner_pkg }} import messaging
+from {{ cookiecutter.__owner_pkg }}.db import Database
+from {{ cookiecutter.__owner_pkg }}.models import OutboxMessage
+from {{ cookiecutter.__owner_pkg }}.settings import Settings
+
+log = logging.getLogger("{{ cookiecutter.__owner_pkg }}.relay")
+Publish = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def relay_once(sessions: async_sessionmaker[AsyncSession], publish: Publish, batch: int = 100) -> int:
+    """Publish up to ``batch`` unsent rows, oldest first; returns how many were sent."""
+    async with sessions() as session, session.begin():
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None))
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            .limit(batch)
+        )
+        # On PostgreSQL two relays skip each other's rows instead of sending them twice.
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list((await session.scalars(query)).all())
+        sent = 0
+        for row in rows:
+            try:
+                await publish(json.loads(row.payload))
+            except Exception:
+                # Stop at the first failure so later events of the same entity wait for it.
+                log.exception("publishing outbox row %s failed; will retry", row.id)
+                break
+            row.sent_at = datetime.now(UTC)
+            sent += 1
+    return sent
+
+
+async def run(stop: asyncio.Event | None = None) -> None:
+    """Poll the outbox until ``stop`` is set (forever by default)."""
+    settings = Settings()
+    interval = float(os.environ.get("RELAY_POLL_SECONDS", "0.5"))
+    db = Database(settings.database_url)
+    await db.create_all()
+    broker = messaging.make_broker(settings.broker_url)
+    await broker.start()
+    stop = stop or asyncio.Event()
+    try:
+        while not stop.is_set():
+            try:
+                sent = await relay_once(db.sessions, lambda env: messaging.publish(broker, env))
+            except Exception:
+                log.exception("relay pass failed; retrying")
+                sent = 0
+            if not sent:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=interval)
+                except TimeoutError:
+                    pass
+    finally:
+        await broker.stop()
+        await db.dispose()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    asyncio.run(run())

@@ -1,0 +1,162 @@
+{%- set e = cookiecutter.__entity_snake -%}
+"""Shared fixtures: each service on its own SQLite file, HTTP through ASGI (no server, no Docker)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+{%- if cookiecutter.__event %}
+from typing import Any
+{%- endif %}
+
+import httpx
+import pytest
+from fastapi import FastAPI
+{%- if cookiecutter.__event %}
+{%- if cookiecutter.broker == 'kafka' %}
+from faststream.kafka import TestKafkaBroker as TestBroker
+from faststream.kafka.annotations import KafkaMessage as Message
+{%- else %}
+from faststream.rabbit import TestRabbitBroker as TestBroker
+from faststream.rabbit.annotations import RabbitMessage as Message
+{%- endif %}
+{%- endif %}
+from {{ cookiecutter.__owner_pkg }}.app import create_app as create_owner_app
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = httpx.Timeout(5.0)
+
+
+
+@pytest.fixture
+def owner_url(tmp_path: Path) -> str:
+    """The owner's own database."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'owner.db'}"
+
+
+@pytest.fixture
+def consumer_url(tmp_path: Path) -> str:
+    """The consumer's own database (another file: database per service)."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'consumer.db'}"
+
+
+@pytest.fixture
+async def owner_app(owner_url: str) -> AsyncIterator[FastAPI]:
+    """The owner application with its tables created."""
+    app = create_owner_app(owner_url)
+    await app.state.db.create_all()
+    yield app
+    await app.state.db.dispose()
+
+
+@pytest.fixture
+async def owner(owner_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the owner in-process."""
+    transport = httpx.ASGITransport(app=owner_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://owner", timeout=TIMEOUT) as client:
+        yield client
+
+
+@pytest.fixture
+def new_{{ e }}() -> dict[str, object]:
+    """A valid {{ cookiecutter.entity }} body."""
+    return {
+{%- for name, kind in cookiecutter.fields | fields %}
+        "{{ name }}": {{ kind | sample(0) }},
+{%- endfor %}
+    }
+
+
+@pytest.fixture
+def changed_{{ e }}() -> dict[str, object]:
+    """Another valid {{ cookiecutter.entity }} body, different in every field."""
+    return {
+{%- for name, kind in cookiecutter.fields | fields %}
+        "{{ name }}": {{ kind | sample(1) }},
+{%- endfor %}
+    }
+{%- if cookiecutter.__event %}
+
+
+# --- events -----------------------------------------------------------------------------
+
+
+def idempotent_append(items: list[Any], seen: set[str], key: str, item: Any) -> None:
+    """Append ``item`` unless an item with ``key`` was appended already."""
+    if key not in seen:
+        seen.add(key)
+        items.append(item)
+
+
+def _make_event(event_type: str, {{ e }}_id: str, version: int, data: dict[str, object] | None = None) -> dict[str, object]:
+    """An envelope built by the owner's own code (so tests follow its format)."""
+    from datetime import UTC, datetime
+
+    from {{ cookiecutter.__owner_pkg }} import events
+    from {{ cookiecutter.__owner_pkg }}.schemas import {{ cookiecutter.entity }}Out
+
+    now = datetime.now(UTC)
+    if event_type == events.DELETED:
+        return events.deleted({{ e }}_id, version, now)
+    return events.upserted({{ cookiecutter.entity }}Out({{ e }}_id={{ e }}_id, version=version, **(data or {})), now)
+
+
+@pytest.fixture
+async def consumer(consumer_url: str) -> AsyncIterator[Any]:
+    """The consumer with fast retries, its tables created; its broker is not started."""
+    from {{ cookiecutter.__consumer_pkg }}.consumer import create_consumer
+
+    created = create_consumer(database_url=consumer_url)
+    created.max_attempts = 3
+    created.backoff_base = 0.001
+    await created.db.create_all()
+    yield created
+    await created.db.dispose()
+
+
+@pytest.fixture
+def dead_letters(consumer: Any) -> list[tuple[bytes, dict[str, str]]]:
+    """Messages the consumer dead-letters, captured by a subscriber on the dead-letter {{ 'topic' if cookiecutter.broker == 'kafka' else 'queue' }}."""
+    from {{ cookiecutter.__consumer_pkg }} import messaging
+
+    parked: list[tuple[bytes, dict[str, str]]] = []
+    seen: set[str] = set()
+
+    @consumer.broker.subscriber(messaging.DEAD_LETTERS)
+    async def capture(message: Message) -> None:
+        # A test subscriber is a consumer too: a redelivered dead letter is recorded once.
+        idempotent_append(parked, seen, message.message_id, (message.body, dict(message.headers)))
+
+    return parked
+
+
+async def _deliver(broker: Any, raw: bytes, key: bytes = b"k", routing_key: str = "{{ e }}.upserted") -> None:
+    """Publish raw bytes where the consumer listens (through the test broker)."""
+{%- if cookiecutter.broker == 'kafka' %}
+    del routing_key
+    await broker.publish(raw, topic="{{ e }}.events", key=key)
+{%- else %}
+    from {{ cookiecutter.__consumer_pkg }} import messaging
+
+    del key
+    await broker.publish(raw, exchange=messaging.EXCHANGE, routing_key=routing_key, persist=True)
+{%- endif %}
+
+
+@pytest.fixture
+def make_event() -> Any:
+    """Build an envelope: ``make_event(type, id, version, data)``."""
+    return _make_event
+
+
+@pytest.fixture
+def deliver() -> Any:
+    """Publish raw bytes where the consumer listens: ``await deliver(broker, raw)``."""
+    return _deliver
+
+
+@pytest.fixture
+def test_broker() -> Any:
+    """FastStream's in-memory test broker class for the chosen broker."""
+    return TestBroker
+{%- endif %}

@@ -1,0 +1,120 @@
+{%- set E = cookiecutter.entity -%}
+{%- set e = cookiecutter.__entity_snake -%}
+"""The consumer: idempotent, retrying, dead-lettering poison, and it keeps going."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from {{ cookiecutter.__consumer_pkg }} import consumer as consumer_module
+from {{ cookiecutter.__consumer_pkg }}.models import ProcessedMessage
+
+
+async def count(consumer: Any, model: Any) -> int:
+    async with consumer.db.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def sample_data() -> dict[str, object]:
+    return {
+{%- for name, kind in cookiecutter.fields | fields %}
+        "{{ name }}": {{ kind | sample(0) }},
+{%- endfor %}
+    }
+
+
+async def test_an_event_delivered_twice_is_applied_once(
+    consumer: Any, make_event: Any, deliver: Any, test_broker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    effects: list[str] = []
+    real = consumer_module.apply_effect
+
+    async def counting(session: Any, envelope: dict[str, Any]) -> None:
+        effects.append(envelope["id"])
+        await real(session, envelope)
+
+    monkeypatch.setattr(consumer_module, "apply_effect", counting)
+    raw = json.dumps(make_event("{{ e }}.upserted", "u1", 1, sample_data())).encode()
+    async with test_broker(consumer.broker) as broker:
+        await deliver(broker, raw)
+        await deliver(broker, raw)
+    assert len(effects) == 1
+    assert await count(consumer, ProcessedMessage) == 1
+    assert await consumer.handle(raw) == "duplicate"
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        (b"{not json", "malformed JSON"),
+        (json.dumps({"type": "{{ e }}.exploded", "schemaversion": 1}).encode(), "unknown event type"),
+        (b"[1, 2]", "not a JSON object"),
+    ],
+)
+async def test_poison_goes_to_the_dead_letters_and_the_consumer_keeps_going(
+    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, deliver: Any,
+    test_broker: Any, raw: bytes, error: str,
+) -> None:
+    good = json.dumps(make_event("{{ e }}.upserted", "u2", 1, sample_data())).encode()
+    async with test_broker(consumer.broker) as broker:
+        await deliver(broker, raw)
+        await deliver(broker, good)
+    assert len(dead_letters) == 1
+    body, headers = dead_letters[0]
+    assert body == raw
+    assert error in headers["x-error"]
+    assert await count(consumer, ProcessedMessage) == 1
+
+
+async def test_schema_invalid_data_is_dead_lettered(
+    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, deliver: Any, test_broker: Any
+) -> None:
+    envelope = make_event("{{ e }}.upserted", "u3", 1, sample_data())
+    del envelope["data"]["{{ e }}_id"]
+    async with test_broker(consumer.broker) as broker:
+        await deliver(broker, json.dumps(envelope).encode())
+    assert len(dead_letters) == 1
+    assert "schema violation" in dead_letters[0][1]["x-error"]
+    assert await count(consumer, ProcessedMessage) == 0
+
+
+async def test_failures_are_retried_then_dead_lettered(
+    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, deliver: Any,
+    test_broker: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    attempts: list[int] = []
+
+    async def failing(session: Any, envelope: dict[str, Any]) -> None:
+        attempts.append(1)
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(consumer_module, "apply_effect", failing)
+    raw = json.dumps(make_event("{{ e }}.upserted", "u4", 1, sample_data())).encode()
+    async with test_broker(consumer.broker) as broker:
+        await deliver(broker, raw)
+    assert len(attempts) == consumer.max_attempts == 3
+    assert len(dead_letters) == 1
+    assert dead_letters[0][1]["x-attempts"] == "3"
+    assert "database unavailable" in dead_letters[0][1]["x-error"]
+    # Nothing half-applied: the failed attempts rolled back, inbox included.
+    assert await count(consumer, ProcessedMessage) == 0
+
+
+async def test_a_transient_failure_recovers_within_the_retries(
+    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = consumer_module.apply_effect
+    failures = [RuntimeError("deadlock")]
+
+    async def flaky(session: Any, envelope: dict[str, Any]) -> None:
+        if failures:
+            raise failures.pop()
+        await real(session, envelope)
+
+    monkeypatch.setattr(consumer_module, "apply_effect", flaky)
+    raw = json.dumps(make_event("{{ e }}.upserted", "u5", 1, sample_data())).encode()
+    assert await consumer.handle(raw) == "applied"
+    assert dead_letters == []

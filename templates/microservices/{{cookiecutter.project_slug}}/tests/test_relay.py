@@ -1,0 +1,83 @@
+{%- set e = cookiecutter.__entity_snake -%}
+"""The relay publishes pending outbox rows to the broker and marks them sent."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+{%- if cookiecutter.broker == 'kafka' %}
+from faststream.kafka.annotations import KafkaMessage as Message
+{%- else %}
+from faststream.rabbit import RabbitQueue
+from faststream.rabbit.annotations import RabbitMessage as Message
+{%- endif %}
+from {{ cookiecutter.__owner_pkg }} import messaging
+from {{ cookiecutter.__owner_pkg }}.models import OutboxMessage
+from {{ cookiecutter.__owner_pkg }}.relay import relay_once
+
+
+def idempotent_received(received: list[Any], seen: set[str], envelope: dict[str, Any], key: Any) -> None:
+    """Record a published event once per event id, as a real consumer would."""
+    if envelope["id"] not in seen:
+        seen.add(envelope["id"])
+        received.append((envelope, key))
+
+
+async def sent_flags(app: FastAPI) -> list[bool]:
+    async with app.state.db.sessions() as session:
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at))).all()
+    return [row.sent_at is not None for row in rows]
+
+
+async def test_relay_publishes_in_order_and_marks_sent(
+    owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object], test_broker: Any
+) -> None:
+    for n in range(3):
+        await owner.put(f"/{{ e }}s/id-{n}", json=new_{{ e }})
+    broker = messaging.make_broker("{{ 'localhost:9092' if cookiecutter.broker == 'kafka' else 'amqp://guest:guest@localhost:5672/' }}")
+    received: list[tuple[dict[str, Any], Any]] = []
+    seen: set[str] = set()
+{% if cookiecutter.broker == 'kafka' %}
+    @broker.subscriber(messaging.CHANNEL)
+    async def listen(message: Message) -> None:
+        envelope = json.loads(message.body)
+        idempotent_received(received, seen, envelope, message.raw_message.key)
+{% else %}
+    @broker.subscriber(RabbitQueue("relay-test", routing_key="{{ e }}.*"), exchange=messaging.EXCHANGE)
+    async def listen(message: Message) -> None:
+        envelope = json.loads(message.body)
+        idempotent_received(received, seen, envelope, message.raw_message.routing_key)
+{% endif %}
+    async with test_broker(broker):
+        sent = await relay_once(owner_app.state.db.sessions, lambda env: messaging.publish(broker, env))
+        assert sent == 3
+        assert await sent_flags(owner_app) == [True, True, True]
+        # Nothing left: a second pass publishes nothing again.
+        assert await relay_once(owner_app.state.db.sessions, lambda env: messaging.publish(broker, env)) == 0
+
+    assert [envelope["subject"] for envelope, _ in received] == ["id-0", "id-1", "id-2"]
+{%- if cookiecutter.broker == 'kafka' %}
+    assert [key for _, key in received] == [b"id-0", b"id-1", b"id-2"]
+{%- else %}
+    assert {key for _, key in received} == {"{{ e }}.upserted"}
+{%- endif %}
+
+
+async def test_a_failed_publish_leaves_the_row_pending(
+    owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object]
+) -> None:
+    await owner.put("/{{ e }}s/a", json=new_{{ e }})
+    await owner.put("/{{ e }}s/b", json=new_{{ e }})
+    published: list[str] = []
+
+    async def fail_second(envelope: dict[str, Any]) -> None:
+        if published:
+            raise ConnectionError("broker down")
+        published.append(envelope["subject"])
+
+    assert await relay_once(owner_app.state.db.sessions, fail_second) == 1
+    assert await sent_flags(owner_app) == [True, False]
