@@ -1,0 +1,325 @@
+"""`advisor new` end to end: flags, exit codes, stdout discipline, parity with cookiecutter."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from advisor.cli import main
+
+Snapshot = Callable[[Path], dict[str, bytes]]
+BIN = Path(sys.executable).parent
+
+
+def run(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    """Run the CLI in-process through its real entry point; return (exit code, out, err)."""
+    monkeypatch.setattr(sys, "argv", ["advisor", *args])
+    monkeypatch.setenv("CI", "true")
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--owner", "../x"),
+        ("--owner", "a/b"),
+        ("--consumer", "..\\x"),
+        ("--owner", 'bad"quote'),
+        ("--consumer", "it's"),
+        ("--name", "{{7*7}}"),
+        ("--name", "{% include '/etc/passwd' %}"),
+        ("--entity", "class"),
+        ("--fields", "class:str"),
+        ("--fields", "naïve"),
+        ("--owner", "ordér-service"),
+        ("--entity", "Üser"),
+        ("--owner", ""),
+        ("--name", ""),
+        ("--entity", ""),
+        ("--broker", "nats"),
+        ("--pattern", "api,../x"),
+    ],
+)
+def test_hostile_names_exit_2_naming_the_option(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    mini_template: Path,
+    flag: str,
+    value: str,
+) -> None:
+    dest = tmp_path / "project"
+    args = ["new", str(dest), "--template", str(mini_template), "--no-input"]
+    if flag != "--pattern":
+        args += ["--pattern", "api,event"]
+    code, out, err = run([*args, flag, value], capsys, monkeypatch)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"advisor: error: {flag}")
+    assert "Traceback" not in err
+    assert not dest.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unusual_but_valid_project_name_renders_valid_files(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    mini_template: Path,
+) -> None:
+    name = 'L\'équipe "données" \\ 🚀'
+    dest = tmp_path / "project"
+    code, out, err = run(
+        ["new", str(dest), "--pattern", "api", "--name", name, "--template", str(mini_template)],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0, err
+    for path in out.splitlines():
+        text = Path(path).read_text("utf-8")
+        if path.endswith(".py"):
+            ast.parse(text)
+        elif path.endswith(".toml"):
+            tomllib.loads(text)
+        elif path.endswith((".yml", ".yaml")):
+            yaml.safe_load(text)
+    assert (
+        tomllib.loads((dest / "pyproject.toml").read_text("utf-8"))["project"]["description"]
+        == name
+    )
+
+
+def test_non_interactive_without_patterns_names_the_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run(["new", str(tmp_path / "p")], capsys, monkeypatch)
+    assert code == 2
+    assert out == ""
+    assert "--pattern" in err and "--from" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_stdout_lists_exactly_the_written_files(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    mini_template: Path,
+) -> None:
+    dest = tmp_path / "project"
+    code, out, err = run(
+        ["new", str(dest), "--pattern", "replica", "--template", str(mini_template)],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0, err
+    listed = sorted(Path(line) for line in out.splitlines())
+    assert listed == sorted(p for p in dest.rglob("*") if p.is_file())
+    assert "replica" in err and "event" in err  # the note that replica brought event
+
+
+def test_dry_run_lists_files_and_writes_nothing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    mini_template: Path,
+    snapshot: Snapshot,
+) -> None:
+    dest = tmp_path / "project"
+    args = ["new", str(dest), "--pattern", "api", "--template", str(mini_template)]
+    code, dry_out, _ = run([*args, "--dry-run"], capsys, monkeypatch)
+    assert code == 0
+    assert not dest.exists()
+    assert list(tmp_path.iterdir()) == []
+    assert str(dest / "README.md") in dry_out.splitlines()
+
+    code, real_out, _ = run(args, capsys, monkeypatch)
+    assert code == 0
+    assert real_out == dry_out
+    (dest / "README.md").write_text("edited by hand", encoding="utf-8")
+    before = snapshot(dest)
+    code, again, _ = run([*args, "--dry-run", "--force"], capsys, monkeypatch)
+    assert code == 0
+    assert again == dry_out
+    assert snapshot(dest) == before
+
+
+def test_non_empty_dest_needs_force(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    mini_template: Path,
+    snapshot: Snapshot,
+) -> None:
+    dest = tmp_path / "project"
+    dest.mkdir()
+    (dest / "old.txt").write_text("old", encoding="utf-8")
+    before = snapshot(dest)
+    args = ["new", str(dest), "--pattern", "sdk", "--template", str(mini_template)]
+    code, out, err = run(args, capsys, monkeypatch)
+    assert code == 2
+    assert out == ""
+    assert "use --force" in err
+    assert snapshot(dest) == before
+
+    code, out, err = run([*args, "--force"], capsys, monkeypatch)
+    assert code == 0, err
+    assert not (dest / "old.txt").exists()
+    assert "Patterns: sdk." in (dest / "README.md").read_text("utf-8")
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_failing_hook_leaves_dest_as_it_was(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    broken_template: Path,
+    snapshot: Snapshot,
+    existing: bool,
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    dest = work / "project"
+    if existing:
+        dest.mkdir()
+        (dest / "old.txt").write_text("old", encoding="utf-8")
+    before = snapshot(dest) if existing else {}
+    code, out, err = run(
+        ["new", str(dest), "--pattern", "api", "--force", "--template", str(broken_template)],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines()[-1].startswith("advisor: error: the template's hook failed")
+    assert (snapshot(dest) if existing else {}) == before
+    assert dest.exists() is existing
+    assert [p.name for p in work.iterdir()] == (["project"] if existing else [])
+
+
+def test_subprocess_stdout_carries_only_file_paths(tmp_path: Path, mini_template: Path) -> None:
+    dest = tmp_path / "project"
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "advisor", "new", str(dest)),
+            *("--pattern", "event", "--template", str(mini_template)),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CI": "true"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines and all(Path(line).is_file() for line in lines)
+    assert "fixture post-gen hook ran" in result.stderr
+
+
+def _real_template(repo_root: Path) -> Path:
+    return repo_root / "templates" / "microservices"
+
+
+@pytest.mark.parametrize("which", ["fixture", "real"])
+def test_same_tree_as_plain_cookiecutter(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    repo_root: Path,
+    mini_template: Path,
+    snapshot: Snapshot,
+    which: str,
+) -> None:
+    template = mini_template if which == "fixture" else _real_template(repo_root)
+    values = {
+        "project_name": "Billing and invoices",
+        "owner_service": "billing",
+        "consumer_service": "invoice-service",
+        "entity": "Account",
+        "fields": "holder:str,balance:float,active:bool",
+        "patterns": "api,event,replica,sdk",
+        "broker": "rabbitmq",
+        "compatibility": "BACKWARD",
+    }
+    config = tmp_path / "cookiecutter-config.yml"
+    config.write_text(f"replay_dir: {str(tmp_path / 'replay')!r}\n", encoding="utf-8")
+    plain = tmp_path / "plain"
+    subprocess.run(
+        [str(BIN / "cookiecutter"), str(template), "--no-input", "--output-dir", str(plain)]
+        + [f"{key}={value}" for key, value in values.items()],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "COOKIECUTTER_CONFIG": str(config)},
+    )
+    dest = tmp_path / "ours"
+    code, _, err = run(
+        [
+            *("new", str(dest), "--template", str(template), "--no-input"),
+            *("--name", values["project_name"], "--owner", values["owner_service"]),
+            *("--consumer", values["consumer_service"], "--entity", values["entity"]),
+            *("--fields", values["fields"], "--pattern", values["patterns"]),
+            *("--broker", values["broker"], "--compatibility", values["compatibility"]),
+        ],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0, err
+    (generated,) = plain.iterdir()
+    assert generated.name == "billing-and-invoices"
+    theirs, ours = snapshot(generated), snapshot(dest)
+    assert sorted(theirs) == sorted(ours)
+    assert theirs == ours
+
+
+def test_from_answers_renders_the_recommendation(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    repo_root: Path,
+    mini_template: Path,
+) -> None:
+    from advisor.engine.evaluate import recommend
+    from advisor.questions.answers_file import load_answers
+    from advisor.report.adr import adr_filename
+
+    answers_path = repo_root / "examples" / "answers.yml"
+    rec = recommend(load_answers(answers_path))
+    dest = tmp_path / "project"
+    code, out, err = run(
+        [
+            *("new", str(dest), "--from", str(answers_path)),
+            *("--no-input", "--template", str(mini_template)),
+        ],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0, err
+    readme = (dest / "README.md").read_text("utf-8")
+    assert f"Patterns: {','.join(rec.patterns)}." in readme
+    if rec.broker is not None:
+        assert f"Broker: {rec.broker}." in readme
+    adrs = sorted((dest / "docs" / "adr").iterdir())
+    assert [p.name for p in adrs] == [Path(adr_filename(rec)).name]
+    assert rec.strategy in adrs[0].read_text("utf-8").lower()
+    saved = yaml.safe_load((dest / ".advisor-answers.yml").read_text("utf-8"))
+    project = saved.pop("project")
+    assert saved.pop("compatibility") == "FULL"
+    assert saved == rec.answers  # replayable: the rest is exactly the answers
+    assert project["patterns"] == ",".join(rec.patterns) and project["broker"] == rec.broker
+    assert str(adrs[0]) in out.splitlines()

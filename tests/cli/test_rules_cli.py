@@ -1,0 +1,66 @@
+"""`advisor rules list|show|validate` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from support.cli import advisor
+
+
+def test_list_json_names_every_rule_with_its_source() -> None:
+    done = advisor("rules", "list", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert "decision.realtime" in {row["id"] for row in rows}
+    assert all(row["source"] for row in rows)
+
+
+def test_show_prints_the_rule() -> None:
+    done = advisor("rules", "show", "shared-db.anti-pattern")
+    assert done.returncode == 0, done.stderr
+    rule = yaml.safe_load(done.stdout)
+    assert rule["warnings"][0]["level"] == "error"
+    assert rule["file"] == "shared-db.yaml"
+
+
+def test_show_unknown_rule_is_exit_2() -> None:
+    done = advisor("rules", "show", "no.such-rule")
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip() == "advisor: error: no rule 'no.such-rule' (see `advisor rules list`)"
+    )
+
+
+def test_validate_shipped() -> None:
+    done = advisor("rules", "validate")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok: ") and "4 decision rows covered" in done.stdout
+
+
+def test_validate_reports_problems_with_exit_1(rules_copy: Path) -> None:
+    extra = {
+        "rules": [
+            {
+                "id": "extra.x",
+                "title": "t",
+                "explain": "e",
+                "source": "s",
+                "when": {"needs_replay": True},
+                "exclude": ["event"],
+            }
+        ]
+    }
+    (rules_copy / "extra.yaml").write_text(yaml.safe_dump(extra), encoding="utf-8")
+    done = advisor("rules", "validate", str(rules_copy))
+    assert done.returncode == 1
+    assert "invalid: rules 'extra.x'" in done.stderr or "'extra.x' excludes" in done.stderr
+
+
+def test_validate_malformed_folder_is_exit_2(rules_copy: Path) -> None:
+    (rules_copy / "extra.yaml").write_text("rules: [{id: 1}]\n", encoding="utf-8")
+    done = advisor("rules", "validate", str(rules_copy))
+    assert done.returncode == 2
+    assert done.stderr.startswith("advisor: error: extra.yaml: ")
+    assert "Traceback" not in done.stderr

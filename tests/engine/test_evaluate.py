@@ -1,0 +1,107 @@
+"""The engine: golden scenarios as data, and properties over the whole answer space."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from advisor.engine.evaluate import recommend
+from advisor.questions.model import questions, should_ask, validate_answers
+from advisor.recommendation import Recommendation
+
+CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_golden_scenario(case: Path) -> None:
+    data = yaml.safe_load(case.read_text(encoding="utf-8"))
+    rec = recommend(validate_answers(data["answers"]))
+    got = {
+        "strategy": rec.strategy,
+        "patterns": rec.patterns,
+        "broker": rec.broker,
+        "warnings": {w.id: w.level for w in rec.warnings},
+    }
+    assert got == data["expect"]
+
+
+def test_every_decision_row_has_a_golden_scenario() -> None:
+    from advisor.engine.loader import load_rules
+
+    rows = {row.id for row in load_rules().table}
+    assert {f"row-{row}" for row in rows} <= {c.stem for c in CASES}
+
+
+def test_winner_explained_and_losers_say_why_not() -> None:
+    rec = recommend(
+        validate_answers({"freshness": "realtime", "reads_per_second": 1, "writes_per_second": 1})
+    )
+    ranking = {option.strategy: option for option in rec.ranking}
+    assert rec.ranking[0].strategy == rec.strategy == "api"
+    assert ranking["api"].reasons and not ranking["api"].reasons[0].startswith("excluded")
+    assert any(r.startswith("excluded:") for r in ranking["replica"].reasons)
+
+
+def test_practices_follow_the_patterns() -> None:
+    rec = recommend(
+        validate_answers({"freshness": "seconds", "reads_per_second": 900, "writes_per_second": 2})
+    )
+    ids = {p.id for p in rec.practices}
+    assert {"transactional-outbox", "idempotent-consumer", "read-only-replica"} <= ids
+    assert "circuit-breaker" not in ids  # no synchronous client in this design
+    assert all(p.source for p in rec.practices)
+
+
+def answer_sets() -> st.SearchStrategy[dict[str, Any]]:
+    """Every valid answer set the catalogue allows."""
+    fields: dict[str, st.SearchStrategy[Any]] = {}
+    for q in questions():
+        if q.type == "choice":
+            fields[q.key] = st.sampled_from(q.choices)
+        elif q.type == "bool":
+            fields[q.key] = st.booleans()
+        else:
+            fields[q.key] = st.integers(min_value=q.min or 0, max_value=100_000)
+    return st.fixed_dictionaries(fields)
+
+
+@settings(max_examples=300, deadline=None)
+@given(answer_sets())
+def test_every_answer_set_gives_a_valid_deterministic_recommendation(
+    answers: dict[str, Any],
+) -> None:
+    rec = recommend(validate_answers(answers))
+    again = recommend(validate_answers(dict(reversed(answers.items()))))
+    assert rec.to_json() == again.to_json()
+    assert Recommendation.model_validate(json.loads(rec.to_json())) == rec
+    assert rec.strategy in rec.patterns
+    assert (rec.broker is None) == ("event" not in rec.patterns)
+    assert "replica" not in rec.patterns or "event" in rec.patterns
+    assert sorted(o.strategy for o in rec.ranking) == ["api", "event", "replica", "sdk"]
+    shared = [w for w in rec.warnings if w.id == "shared-db"]
+    assert bool(shared) == answers["shared_database"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(answer_sets(), st.data())
+def test_skipped_questions_cannot_change_the_outcome(
+    answers: dict[str, Any], data: st.DataObject
+) -> None:
+    """The wizard skips questions whose answer cannot matter; prove it cannot."""
+    base = recommend(validate_answers(answers))
+    for q in questions():
+        if should_ask(q, answers):
+            continue
+        other = data.draw(answer_sets())[q.key]
+        changed = recommend(validate_answers({**answers, q.key: other}))
+        assert _outcome(changed) == _outcome(base), f"skipped '{q.key}' changed the outcome"
+
+
+def _outcome(rec: Recommendation) -> tuple[object, ...]:
+    return (rec.strategy, rec.patterns, rec.broker, [(w.id, w.level) for w in rec.warnings])

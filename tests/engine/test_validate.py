@@ -1,0 +1,91 @@
+"""`validate_rules`: coverage of the decision table and contradiction search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from advisor.engine.validate import validate_rules
+
+BASE = {"title": "t", "explain": "e", "source": "seed: x"}
+
+
+def test_shipped_rules_are_valid() -> None:
+    assert validate_rules() == []
+
+
+def test_uncovered_row(rules_copy: Path) -> None:
+    decision = rules_copy / "decision.yaml"
+    data = yaml.safe_load(decision.read_text(encoding="utf-8"))
+    for rule in data["rules"]:
+        if rule.get("row") == "internal-tooling":
+            del rule["row"]
+    decision.write_text(yaml.safe_dump(data), encoding="utf-8")
+    problems = validate_rules(rules_copy)
+    assert len(problems) == 1
+    assert "row 'internal-tooling'" in problems[0]
+
+
+def test_every_strategy_excluded(add_rules: Callable[[list[dict[str, object]]], Path]) -> None:
+    folder = add_rules(
+        [
+            {
+                **BASE,
+                "id": "extra.no-sync",
+                "when": {"consumers": {"gte": 5}},
+                "exclude": ["api", "sdk"],
+            }
+        ]
+    )
+    problems = validate_rules(folder)
+    assert problems and all("exclude every strategy" in p for p in problems)
+    pair = "rules consistency.realtime-excludes-eventual, extra.no-sync exclude every strategy"
+    witness = [p for p in problems if p.startswith(pair)]
+    assert len(witness) == 1, problems
+    assert "consumers: 5" in witness[0]
+
+
+def test_same_warning_two_levels(add_rules: Callable[[list[dict[str, object]]], Path]) -> None:
+    folder = add_rules(
+        [
+            {
+                **BASE,
+                "id": "extra.lenient",
+                "when": {"shared_database": True, "consumers": {"lte": 2}},
+                "warnings": [{"id": "shared-db", "level": "warn", "message": "fine"}],
+            }
+        ]
+    )
+    problems = validate_rules(folder)
+    assert any(
+        "extra.lenient" in p and "shared-db.anti-pattern" in p and "'shared-db' is both" in p
+        for p in problems
+    ), problems
+
+
+def test_disjoint_conditions_do_not_contradict(
+    add_rules: Callable[[list[dict[str, object]]], Path],
+) -> None:
+    folder = add_rules(
+        [
+            {
+                **BASE,
+                "id": "extra.never-together",
+                "when": {"shared_database": False},
+                "warnings": [{"id": "shared-db", "level": "warn", "message": "m"}],
+            }
+        ]
+    )
+    assert validate_rules(folder) == []
+
+
+def test_exclusion_of_an_added_pattern(
+    add_rules: Callable[[list[dict[str, object]]], Path],
+) -> None:
+    folder = add_rules(
+        [{**BASE, "id": "extra.no-events", "when": {"needs_replay": True}, "exclude": ["event"]}]
+    )
+    problems = validate_rules(folder)
+    assert any("'extra.no-events' excludes ['event']" in p for p in problems), problems

@@ -1,0 +1,37 @@
+"""Fixtures for real brokers and databases. Everything here is marked ``integration``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support import infra
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> str:
+    """The local RabbitMQ (started if installed and stopped)."""
+    return infra.ensure_rabbitmq()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """A tansu Kafka-protocol broker on a free port for the whole session."""
+    with infra.tansu() as bootstrap:
+        yield bootstrap
+
+
+@pytest.fixture
+def service_databases(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """A fresh PostgreSQL database per service name given by ``indirect`` parametrisation."""
+    names = getattr(request, "param", ("owner", "consumer"))
+    with infra.postgres_databases(*names) as urls:
+        yield urls

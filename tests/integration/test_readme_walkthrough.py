@@ -1,0 +1,100 @@
+"""A generated README's walkthrough works as written: `make dev`, then its curl commands."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from support import infra
+from support.pipeline import eventually
+from support.processes import wait_http
+from support.projects import ALL_PATTERNS, render_project
+
+
+def walkthrough(readme: Path) -> list[str]:
+    """The shell commands of the README's "Try it" block, continuation lines joined."""
+    text = readme.read_text(encoding="utf-8")
+    block = re.search(r"## Try it\s+```sh\n(.*?)```", text, re.S)
+    assert block, "the README has no 'Try it' walkthrough"
+    commands: list[str] = []
+    for line in block.group(1).replace("\\\n", " ").splitlines():
+        line = re.sub(r"\s+#.*$", "", line).strip()  # trailing comments
+        if line and not line.startswith("#"):
+            commands.append(line)
+    return commands
+
+
+@contextlib.contextmanager
+def make_dev(project: Path, broker_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`make dev` with this suite's interpreter (no second virtual environment)."""
+    stamp = project / ".venv-stamp"
+    stamp.touch()
+    log = (project / "make-dev.log").open("wb")
+    process = subprocess.Popen(
+        ["make", "dev", f"BIN={Path(sys.executable).parent}", f"STAMP={stamp}"],
+        cwd=project,
+        env={**os.environ, "BROKER_URL": broker_url, "KAFKA_IDEMPOTENCE": "false"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+        log.close()
+
+
+@pytest.mark.parametrize("broker", ["rabbitmq", "kafka"])
+def test_readme_walkthrough(broker: str, tmp_path: Path) -> None:
+    for port in (8001, 8002):
+        assert not infra.port_open("127.0.0.1", port), f"port {port} is taken"
+    project = render_project(tmp_path, patterns=ALL_PATTERNS, broker=broker)
+    broker_cm = (
+        infra.tansu() if broker == "kafka" else contextlib.nullcontext(infra.ensure_rabbitmq())
+    )
+    with broker_cm as broker_url, make_dev(project, broker_url):
+        log = project / "make-dev.log"
+        for port in (8001, 8002):
+            try:
+                wait_http(f"http://127.0.0.1:{port}/health", 90)
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}\n{log.read_text(errors='replace')[-3000:]}") from None
+        entity_id = ""
+        for command in walkthrough(project / "README.md"):
+            command = command.replace("<id>", entity_id)
+
+            def run(command: str = command) -> str:
+                done = subprocess.run(
+                    ["bash", "-c", f"{command} -w '\\n%{{http_code}}'"],
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                )
+                body, _, status = done.stdout.rpartition("\n")
+                assert done.returncode == 0 and status.startswith("2"), (command, done.stdout)
+                return body
+
+            body = run()
+            if "-X POST" in command:
+                entity_id = json.loads(body)["user_id"]
+            elif "/view" in command:
+                # Events flow asynchronously: the replica catches up within a bounded time.
+                def from_replica(run: Callable[[], str] = run) -> str:
+                    seen = run()
+                    return seen if json.loads(seen)["source"] == "replica" else ""
+
+                body = eventually(from_replica, 30)
+                assert body, f"{command} never answered from the replica"
+            elif command.endswith("/metrics"):
+                assert "replica_" in body
+        assert entity_id, "the walkthrough never created a user"

@@ -1,0 +1,50 @@
+"""The catalogue, the answers model and the answers file's schema agree."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+
+from advisor.errors import AnswersError, MissingAnswersError
+from advisor.questions.model import answers_schema, questions, should_ask, validate_answers
+
+VALID = {"freshness": "hours", "reads_per_second": 1, "writes_per_second": 1}
+
+
+def test_catalogue_keys_match_the_design() -> None:
+    keys = [q.key for q in questions()]
+    assert keys[:3] == ["freshness", "reads_per_second", "writes_per_second"]
+    assert [q.key for q in questions() if q.required] == keys[:3]
+    assert len(keys) == len(set(keys)) == 13
+
+
+def test_schema_accepts_what_the_model_accepts_and_rejects_the_rest() -> None:
+    schema = answers_schema()
+    jsonschema.validate(validate_answers(VALID), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**VALID, "colour": 1}, schema)
+    assert sorted(schema["required"]) == ["freshness", "reads_per_second", "writes_per_second"]
+
+
+def test_missing_answers_name_key_and_flag() -> None:
+    with pytest.raises(MissingAnswersError) as caught:
+        validate_answers({"freshness": "hours"})
+    assert str(caught.value) == (
+        "missing required answers: reads_per_second (--reads-per-second), "
+        "writes_per_second (--writes-per-second)"
+    )
+
+
+@pytest.mark.parametrize(
+    "bad", [{"reads_per_second": -1}, {"reads_per_second": "5"}, {"same_language": "yes"}]
+)
+def test_wrong_types_and_ranges(bad: dict[str, object]) -> None:
+    with pytest.raises(AnswersError, match=f"answer '{next(iter(bad))}'"):
+        validate_answers({**VALID, **bad})
+
+
+def test_ask_when() -> None:
+    by_key = {q.key: q for q in questions()}
+    assert not should_ask(by_key["legacy_or_transitional"], {"shared_database": False})
+    assert should_ask(by_key["legacy_or_transitional"], {"shared_database": True})
+    assert not should_ask(by_key["needs_replay"], {"freshness": "realtime"})

@@ -1,0 +1,1 @@
+"""Helpers for tests that run real infrastructure (brokers, databases, service processes)."""

