@@ -1,0 +1,1 @@
+"""Benchmarks: not tests. Each measures against a baseline taken in the same run."""
