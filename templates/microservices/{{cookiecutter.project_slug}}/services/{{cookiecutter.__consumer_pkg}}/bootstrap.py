@@ -3,7 +3,7 @@
 """Fill the replica from the owner's paginated export (``GET /{{ e }}s?after=<id>&limit=N``).
 
 Run: ``python -m {{ cookiecutter.__consumer_pkg }}.bootstrap`` (reads ``OWNER_URL`` and ``DATABASE_URL``);
-the consumer also runs it at startup when the replica is empty. Rows go through the
+the consumer also runs it at startup when the replica is empty, once its queue exists. Rows go through the
 projector's version check, so events applied meanwhile are never overwritten by older rows.
 """
 
@@ -62,11 +62,8 @@ async def bootstrap(sessions: async_sessionmaker[AsyncSession], http: httpx.Asyn
             return applied
 
 
-async def bootstrap_if_empty(db: Database, owner_url: str) -> int:
-    """Bootstrap when the replica holds nothing yet; a failure is logged, not fatal."""
-    async with db.sessions() as session:
-        if await projector.replica_size(session):
-            return 0
+async def bootstrap_from_owner(db: Database, owner_url: str) -> int:
+    """Bootstrap the replica from the owner; a failure is logged, not fatal (events still flow)."""
     try:
         async with httpx.AsyncClient(base_url=owner_url, timeout=TIMEOUT) as http:
             count = await bootstrap(db.sessions, http)

@@ -146,19 +146,39 @@ def create_consumer(settings: Settings | None = None, database_url: str | None =
     return consumer
 
 
-async def start_consumer(database_url: str | None = None) -> Consumer:
-    """Create the tables{% if cookiecutter.__replica %}, bootstrap an empty replica{% endif %} and start consuming in the background."""
-    consumer = create_consumer(database_url=database_url)
+async def prepare(consumer: Consumer) -> bool:
+    """Create the tables before the broker starts; True if the replica must be bootstrapped."""
     await consumer.db.create_all()
 {%- if cookiecutter.__replica %}
-    from {{ cookiecutter.__consumer_pkg }} import bootstrap
-
-    await bootstrap.bootstrap_if_empty(consumer.db, Settings().owner_url)
+    async with consumer.db.sessions() as session:
+        return not await projector.replica_size(session)
+{%- else %}
+    return False
 {%- endif %}
-    await consumer.broker.start()
+
+
+async def after_start(consumer: Consumer, needs_bootstrap: bool) -> None:
+    """Once the broker runs (its queue exists, so no event is lost from here on){% if cookiecutter.__replica %}, copy what was there before{% endif %}."""
 {%- if cookiecutter.broker == 'rabbitmq' %}
     await consumer.broker.declare_queue(messaging.DEAD_LETTERS)
 {%- endif %}
+{%- if cookiecutter.__replica %}
+    if needs_bootstrap:
+        from {{ cookiecutter.__consumer_pkg }} import bootstrap
+
+        # Events applied meanwhile are safe: both paths go through the projector's version check.
+        await bootstrap.bootstrap_from_owner(consumer.db, Settings().owner_url)
+{%- else %}
+    del needs_bootstrap  # nothing to copy without a replica
+{%- endif %}
+
+
+async def start_consumer(database_url: str | None = None) -> Consumer:
+    """Create the tables, start consuming in the background{% if cookiecutter.__replica %}, then bootstrap an empty replica{% endif %}."""
+    consumer = create_consumer(database_url=database_url)
+    needs_bootstrap = await prepare(consumer)
+    await consumer.broker.start()
+    await after_start(consumer, needs_bootstrap)
     return consumer
 
 
@@ -167,21 +187,15 @@ async def main() -> None:
     from prometheus_client import start_http_server
 
     consumer = create_consumer()
-    await consumer.db.create_all()
-{%- if cookiecutter.__replica %}
-    from {{ cookiecutter.__consumer_pkg }} import bootstrap
-
-    await bootstrap.bootstrap_if_empty(consumer.db, Settings().owner_url)
-{%- endif %}
+    needs_bootstrap = await prepare(consumer)
     # The consumer's own metrics{% if cookiecutter.__replica %} (replication lag){% endif %}, apart from the HTTP app's.
     start_http_server(int(os.environ.get("CONSUMER_METRICS_PORT", "9102")))
     app = FastStream(consumer.broker)
-{%- if cookiecutter.broker == 'rabbitmq' %}
 
     @app.after_startup
-    async def declare_dead_letters() -> None:
-        await consumer.broker.declare_queue(messaging.DEAD_LETTERS)
-{%- endif %}
+    async def started() -> None:
+        await after_start(consumer, needs_bootstrap)
+
     try:
         await app.run()
     finally:
