@@ -8,10 +8,12 @@ holds is stale and ignored, so redelivered, duplicated or reordered events are h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.__consumer_pkg }}.metrics import REPLICATION_LAG
@@ -25,27 +27,28 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _insert(session: AsyncSession) -> Callable[..., Any]:
+    """The dialect's INSERT, which has ON CONFLICT (SQLite and PostgreSQL alike)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 async def _apply(
     session: AsyncSession, {{ e }}_id: str, version: int, data: dict[str, Any] | None, at: datetime
 ) -> bool:
-    """Upsert (``data``) or tombstone (None) the row if ``version`` is newer; True if applied."""
-    row = await session.get({{ E }}Replica, {{ e }}_id)
-    if row is not None and row.version >= version:
-        return False
-    now = datetime.now(UTC)
+    """Upsert (``data``) or tombstone (None) the row if ``version`` is newer; True if applied.
+
+    One atomic statement, so the start-up bootstrap and the event consumer (or two consumer
+    instances) can write the same {{ e }} at once: the newest version wins, whatever the order.
+    """
     values: dict[str, Any] = {name: (data or {}).get(name) for name in FIELDS}
-    if row is None:
-        row = {{ E }}Replica({{ e }}_id={{ e }}_id, version=version, source_time=at, replicated_at=now, **values)
-        session.add(row)
-    else:
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.version = version
-        row.source_time = at
-        row.replicated_at = now
-    row.deleted = data is None
-    await session.flush()
-    return True
+    values.update(version=version, deleted=data is None, source_time=at, replicated_at=datetime.now(UTC))
+    insert = _insert(session)({{ E }}Replica).values({{ e }}_id={{ e }}_id, **values)
+    statement = insert.on_conflict_do_update(
+        index_elements=[{{ E }}Replica.{{ e }}_id],
+        set_={name: insert.excluded[name] for name in values},
+        where={{ E }}Replica.version < insert.excluded.version,
+    ).returning({{ E }}Replica.{{ e }}_id)
+    return (await session.execute(statement)).first() is not None
 
 
 async def apply_event(session: AsyncSession, envelope: dict[str, Any]) -> bool:
