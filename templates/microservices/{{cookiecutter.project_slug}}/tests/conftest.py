@@ -130,16 +130,21 @@ def dead_letters(consumer: Any) -> list[tuple[bytes, dict[str, str]]]:
     return parked
 
 
-async def _deliver(broker: Any, raw: bytes, key: bytes = b"k", routing_key: str = "{{ e }}.upserted") -> None:
+async def _deliver(
+    broker: Any, raw: bytes, key: bytes = b"k", routing_key: str = "{{ e }}.upserted", content_type: str | None = None
+) -> None:
     """Publish raw bytes where the consumer listens (through the test broker)."""
 {%- if cookiecutter.broker == 'kafka' %}
     del routing_key
-    await broker.publish(raw, topic="{{ e }}.events", key=key)
+    headers = {"content-type": content_type} if content_type else None
+    await broker.publish(raw, topic="{{ e }}.events", key=key, headers=headers)
 {%- else %}
     from {{ cookiecutter.__consumer_pkg }} import messaging
 
     del key
-    await broker.publish(raw, exchange=messaging.EXCHANGE, routing_key=routing_key, persist=True)
+    await broker.publish(
+        raw, exchange=messaging.EXCHANGE, routing_key=routing_key, persist=True, content_type=content_type
+    )
 {%- endif %}
 
 

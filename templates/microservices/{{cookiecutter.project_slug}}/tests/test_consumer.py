@@ -69,6 +69,16 @@ async def test_poison_goes_to_the_dead_letters_and_the_consumer_keeps_going(
     assert await count(consumer, ProcessedMessage) == 1
 
 
+async def test_malformed_json_labelled_as_json_is_dead_lettered_not_dropped(
+    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], deliver: Any, test_broker: Any
+) -> None:
+    # The client library would decode a body labelled JSON before the handler saw it.
+    async with test_broker(consumer.broker) as broker:
+        await deliver(broker, b"{not json", content_type="application/json")
+    assert [body for body, _ in dead_letters] == [b"{not json"]
+    assert "malformed JSON" in dead_letters[0][1]["x-error"]
+
+
 async def test_schema_invalid_data_is_dead_lettered(
     consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, deliver: Any, test_broker: Any
 ) -> None:

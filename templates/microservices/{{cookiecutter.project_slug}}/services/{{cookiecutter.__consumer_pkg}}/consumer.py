@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from faststream import AckPolicy, FastStream
+from faststream import AckPolicy, FastStream, StreamMessage
 {%- if cookiecutter.broker == 'kafka' %}
 from faststream.kafka.annotations import KafkaMessage as Message
 {%- else %}
+from faststream.rabbit import Channel
 from faststream.rabbit.annotations import RabbitMessage as Message
 {%- endif %}
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -118,6 +119,11 @@ class Consumer:
         return "dead-lettered"
 
 
+async def undecoded(message: StreamMessage[Any]) -> bytes:
+    """The body as it came: ``parse`` judges it, so bad JSON is dead-lettered, never dropped."""
+    return message.body
+
+
 def create_consumer(settings: Settings | None = None, database_url: str | None = None) -> Consumer:
     """The consumer with its subscriber registered on a new broker (not started)."""
     settings = settings or Settings()
@@ -134,11 +140,20 @@ def create_consumer(settings: Settings | None = None, database_url: str | None =
         group_id=messaging.GROUP,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.ACK,  # commit the offset only after the handler returned
+        decoder=undecoded,
     )
     async def on_event(message: Message) -> None:
         await consumer.handle(message.body, message.raw_message.key)
 {%- else %}
-    @broker.subscriber(messaging.QUEUE, exchange=messaging.EXCHANGE, ack_policy=AckPolicy.ACK)
+    @broker.subscriber(
+        messaging.QUEUE,
+        exchange=messaging.EXCHANGE,
+        ack_policy=AckPolicy.ACK,  # acknowledge only after the handler returned
+        decoder=undecoded,
+        # At most this many unacknowledged messages (handled concurrently) at a time,
+        # within the database pool's connections.
+        channel=Channel(prefetch_count=int(os.environ.get("CONSUMER_PREFETCH", "10"))),
+    )
     async def on_event(message: Message) -> None:
         await consumer.handle(message.body)
 {%- endif %}
