@@ -60,11 +60,16 @@ def kafka_read(bootstrap: str, topic: str, want: int, deadline_s: float = 30) ->
         consumer.close()
 
 
-def kafka_publish(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
+def kafka_publish(
+    bootstrap: str,
+    topic: str,
+    records: list[tuple[bytes | None, bytes]],
+    headers: dict[str, bytes] | None = None,
+) -> None:
     """Publish raw records (key, value) with librdkafka."""
     producer = Producer({"bootstrap.servers": bootstrap})
     for key, value in records:
-        producer.produce(topic, key=key, value=value)
+        producer.produce(topic, key=key, value=value, headers=list((headers or {}).items()))
     assert producer.flush(30) == 0, "librdkafka could not deliver every record"
 
 
@@ -110,5 +115,32 @@ def rabbit_publish(url: str, exchange: str, messages: list[tuple[str, bytes]]) -
                 body,
                 properties=pika.BasicProperties(delivery_mode=2, content_type="application/json"),
             )
+    finally:
+        connection.close()
+
+
+def rabbit_queue_read(url: str, queue: str) -> list[Record]:
+    """Every message waiting in a durable queue, taken off it."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        records: list[Record] = []
+        while True:
+            method, properties, body = channel.basic_get(queue, auto_ack=True)
+            if method is None:
+                return records
+            headers = {k: str(v).encode() for k, v in (properties.headers or {}).items()}
+            records.append(Record(None, body, headers))
+    finally:
+        connection.close()
+
+
+def rabbit_delete_queues(url: str, queues: list[str]) -> None:
+    """Delete queues (and what they hold) if they exist."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        for queue in queues:
+            channel.queue_delete(queue)
     finally:
         connection.close()

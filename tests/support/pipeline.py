@@ -97,6 +97,13 @@ class Pipeline:
             )
         return self.processes[name]
 
+    def custom(self, name: str, args: list[str], database: str) -> ServiceProcess:
+        """A process of the test's own making, with the environment of ``database``'s service."""
+        self.processes[name] = ServiceProcess(
+            name, args, cwd=self.project, env=self._env(database), log_dir=self.log_dir
+        )
+        return self.processes[name]
+
     def start(self, *names: str) -> None:
         """Start the named processes, waiting for the HTTP ones to answer."""
         for name in names:

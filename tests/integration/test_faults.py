@@ -1,0 +1,338 @@
+"""The generated event + replica pipeline loses nothing and applies nothing twice under faults.
+
+10,000 owner changes over 1,000 entities go through real processes, a real broker and
+PostgreSQL in five phases of 2,000, each with its faults:
+
+1. every message delivered twice, and older changes replayed after newer ones;
+2. as 1, and the consumer SIGKILLed and restarted, twice;
+3. as 1, and the relay killed between a confirmed publish and marking the row sent;
+4. the broker gone twice: RabbitMQ's application stopped and started; for the in-memory
+   Kafka-protocol broker, every connection through a fault-injecting proxy dropped;
+5. as 1, and poison messages (malformed JSON, unknown type, schema-invalid data).
+
+Effects are counted by the database itself: a trigger records every write to the replica.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from support import clients, infra
+from support.mangler import MARK, KafkaMangler, Mangler, RabbitMangler
+from support.pipeline import Layout, Pipeline, eventually
+from support.projects import render_project
+from support.proxy import FaultProxy
+
+ENTITIES = 1_000
+CHANGES_PER_PHASE = 2_000
+PHASES = 5
+LAYOUT = Layout()
+CONSUMER_QUEUE = "order-service.user.events"
+DEAD_LETTERS = f"{CONSUMER_QUEUE}.dlq"
+POISON = [
+    b"{not json",
+    json.dumps({"id": "p-unknown", "type": "user.renamed", "schemaversion": 1}).encode(),
+    json.dumps(
+        {
+            "id": "p-invalid",
+            "source": "user-service",
+            "type": "user.upserted",
+            "specversion": "1.0",
+            "time": "2026-01-01T00:00:00+00:00",
+            "schemaversion": 1,
+            "version": 1,
+            "data": {"user_id": 42},
+        }
+    ).encode(),
+]
+
+AUDIT = """
+CREATE TABLE replica_audit (seq bigserial PRIMARY KEY, user_id text, version int, op text);
+CREATE FUNCTION audit_replica() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO replica_audit (user_id, version, op) VALUES (NEW.user_id, NEW.version, TG_OP);
+    RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER replica_audit AFTER INSERT OR UPDATE ON replica_users
+    FOR EACH ROW EXECUTE FUNCTION audit_replica();
+"""
+
+
+# --- databases -----------------------------------------------------------------------
+
+
+def query(url: str, sql: str) -> list[asyncpg.Record]:
+    """Run SQL on a service's PostgreSQL database; the rows of a single query."""
+
+    async def go() -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            if ";" in sql:  # a script: several statements, no rows
+                await connection.execute(sql)
+                return []
+            return list(await connection.fetch(sql))
+        finally:
+            await connection.close()
+
+    return asyncio.run(go())
+
+
+def table_exists(url: str, table: str) -> bool:
+    return bool(query(url, f"SELECT to_regclass('{table}') IS NOT NULL AS present")[0][0])
+
+
+# --- load ----------------------------------------------------------------------------
+
+
+class Load(threading.Thread):
+    """Owner changes (creates, then updates) spread over the entities, one writer per entity."""
+
+    def __init__(self, owner_url: str, ids: list[str], changes: int, workers: int = 16) -> None:
+        super().__init__(daemon=True)
+        self.owner_url, self.ids, self.changes, self.workers = owner_url, ids, changes, workers
+        self.done = 0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            asyncio.run(self._run())
+        except BaseException as exc:  # reported by finish()
+            self.error = exc
+
+    async def _run(self) -> None:
+        per_worker = self.changes // self.workers
+        async with httpx.AsyncClient(base_url=self.owner_url, timeout=30) as http:
+            await asyncio.gather(*(self._worker(http, w, per_worker) for w in range(self.workers)))
+
+    async def _worker(self, http: httpx.AsyncClient, worker: int, count: int) -> None:
+        mine = self.ids[worker :: self.workers]
+        for n in range(count):
+            entity_id = mine[(n * 7 + worker) % len(mine)]
+            body = {"name": f"{entity_id} change {n}", "email": f"{entity_id}-{n}@example.com"}
+            response = await http.put(f"{LAYOUT.collection}/{entity_id}", json=body)
+            response.raise_for_status()
+            self.done += 1
+
+    def at(self, fraction: float) -> None:
+        """Block until this share of the changes was made."""
+        eventually(lambda: self.done >= fraction * self.changes or not self.is_alive(), 600)
+
+    def finish(self) -> None:
+        self.join(600)
+        assert self.error is None, f"the load failed: {self.error!r}"
+        assert self.done == self.changes
+
+
+# --- the broker and its faults ---------------------------------------------------------
+
+
+class Broker:
+    """One broker under test: its URL for the project, its outage and its dead letters."""
+
+    def __init__(self, name: str, url: str, proxy: FaultProxy | None) -> None:
+        self.name, self.url, self.proxy = name, url, proxy
+
+    def outage(self, seconds: float) -> None:
+        if self.proxy is not None:
+            self.proxy.cut(seconds)
+            time.sleep(seconds)
+        else:
+            infra.restart_rabbitmq_app(down_s=seconds)
+
+    def mangler(self) -> Mangler:
+        if self.name == "kafka":
+            return KafkaMangler(self.url, LAYOUT.channel)
+        return RabbitMangler(self.url, LAYOUT.channel, CONSUMER_QUEUE)
+
+    def publish_poison(self) -> None:
+        if self.name == "kafka":
+            # Marked, so that the mangler leaves them alone: each must be dead-lettered once.
+            clients.kafka_publish(
+                self.url, LAYOUT.channel, [(b"poison", raw) for raw in POISON], {MARK: b"1"}
+            )
+        else:
+            clients.rabbit_publish(self.url, "", [(CONSUMER_QUEUE, raw) for raw in POISON])
+
+    def dead_letters(self) -> list[clients.Record]:
+        if self.name == "kafka":
+            return clients.kafka_read(self.url, DEAD_LETTERS, len(POISON) + 1, deadline_s=10)
+        return clients.rabbit_queue_read(self.url, DEAD_LETTERS)
+
+
+@contextlib.contextmanager
+def broker(name: str) -> Iterator[Broker]:
+    if name == "kafka":
+        port, proxy_port = infra.free_port(), infra.free_port()
+        # tansu advertises the proxy, so every client (project and test) goes through it.
+        with FaultProxy(proxy_port, "127.0.0.1", port) as proxy, infra.tansu(port, proxy_port):
+            yield Broker(name, f"127.0.0.1:{proxy_port}", proxy)
+    else:
+        url = infra.ensure_rabbitmq()
+        # The queues are durable and named by the template: start from empty ones.
+        clients.rabbit_delete_queues(url, [CONSUMER_QUEUE, DEAD_LETTERS])
+        yield Broker(name, url, None)
+
+
+# --- the test ------------------------------------------------------------------------
+
+
+class ConsumerCounts:
+    """The consumer's own counters, summed over its lives (banked before each kill and at the
+    end; what a killed consumer counted after its last scrape is lost, hence "at least")."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.totals: dict[str, float] = {}
+
+    def scrape(self) -> dict[str, float]:
+        with contextlib.suppress(httpx.HTTPError):
+            text = self.pipeline.metrics()
+            return {
+                line.split('outcome="')[1].split('"')[0]: float(line.split()[-1])
+                for line in text.splitlines()
+                if line.startswith("events_total{")
+            }
+        return {}
+
+    def bank(self) -> None:
+        for outcome, value in self.scrape().items():
+            self.totals[outcome] = self.totals.get(outcome, 0) + value
+
+    def total(self, outcome: str) -> int:
+        return int(self.totals.get(outcome, 0))
+
+
+def phase(load: Load, faults: Callable[[Load], None], mangler: Mangler | None) -> None:
+    with mangler if mangler is not None else contextlib.nullcontext():
+        load.start()
+        faults(load)
+        load.finish()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("broker_name", ["rabbitmq", "kafka"])
+def test_nothing_lost_nothing_applied_twice(broker_name: str, tmp_path: Path) -> None:
+    project = render_project(tmp_path, patterns="event,replica", broker=broker_name)
+    ids = [f"f-{uuid.uuid4().hex[:8]}" for _ in range(ENTITIES)]
+    with (
+        broker(broker_name) as bus,
+        infra.postgres_databases("owner", "consumer") as databases,
+    ):
+        pipeline = Pipeline(project, bus.url, databases, log_dir=tmp_path)
+        consumer_db, owner_db = databases["consumer"], databases["owner"]
+        try:
+            pipeline.start("owner", "relay", "consumer")
+            assert eventually(lambda: table_exists(consumer_db, "replica_users"), 60)
+            query(consumer_db, AUDIT)
+            counts = ConsumerCounts(pipeline)
+            manglers: list[Mangler] = []
+
+            def mangled() -> Mangler:
+                manglers.append(bus.mangler())
+                return manglers[-1]
+
+            def load() -> Load:
+                return Load(pipeline.owner_url, ids, CHANGES_PER_PHASE)
+
+            def kill_consumer_twice(running: Load) -> None:
+                for fraction in (0.3, 0.7):
+                    running.at(fraction)
+                    counts.bank()
+                    pipeline.process("consumer").kill()
+                    time.sleep(1)
+                    pipeline.start("consumer")
+
+            def crash_relay(running: Load) -> None:
+                running.at(0.2)
+                pipeline.process("relay").stop()
+                crashing = pipeline.custom(
+                    "crashing-relay",
+                    [
+                        sys.executable,
+                        str(Path(__file__).parents[1] / "support/crashing_relay.py"),
+                        LAYOUT.owner_pkg,
+                        "300",
+                    ],
+                    database="owner",
+                ).start()
+                assert crashing.proc is not None
+                assert crashing.proc.wait(120) == -signal.SIGKILL, crashing.tail()
+                pipeline.start("relay")
+
+            def broker_outages(running: Load) -> None:
+                for fraction in (0.25, 0.65):
+                    running.at(fraction)
+                    bus.outage(5)
+
+            def poison(running: Load) -> None:
+                running.at(0.5)
+                bus.publish_poison()
+
+            phase(load(), lambda _: None, mangled())
+            phase(load(), kill_consumer_twice, mangled())
+            phase(load(), crash_relay, mangled())
+            phase(load(), broker_outages, None)
+            phase(load(), poison, mangled())
+
+            owner = {
+                r["user_id"]: tuple(r)
+                for r in query(owner_db, "SELECT user_id, name, email, version FROM users")
+            }
+
+            def replica_matches() -> bool:
+                rows = query(
+                    consumer_db,
+                    "SELECT user_id, name, email, version FROM replica_users WHERE NOT deleted",
+                )
+                return {r["user_id"]: tuple(r) for r in rows} == owner
+
+            assert eventually(replica_matches, 300, interval_s=2), pipeline.logs()
+            sent = {r["id"] for r in query(owner_db, "SELECT id FROM outbox")}
+            processed = {
+                r["message_id"]
+                for r in query(consumer_db, "SELECT message_id FROM processed_messages")
+            }
+            effects = [
+                (r["user_id"], r["version"])
+                for r in query(
+                    consumer_db, "SELECT user_id, version FROM replica_audit ORDER BY seq"
+                )
+            ]
+            dead = bus.dead_letters()
+            counts.bank()
+        finally:
+            pipeline.stop_all()
+
+    total = CHANGES_PER_PHASE * PHASES
+    assert sum(row[3] for row in owner.values()) == total, "every change made a new version"
+    assert len(sent) == total, "one outbox event per change"
+    assert sent <= processed, f"{len(sent - processed)} events never reached the replica"
+    assert len(effects) == len(set(effects)), "an event's effect was applied twice"
+    latest: dict[str, int] = {}
+    for entity_id, version in effects:
+        assert version > latest.get(entity_id, 0), f"{entity_id} went back to v{version}"
+        latest[entity_id] = version
+    assert sorted(r.value for r in dead) == sorted(POISON), "only the poison is dead-lettered"
+    assert all(r.headers.get("x-error") for r in dead), "each dead letter keeps its error"
+
+    injected = sum(m.counts.copies for m in manglers)
+    late = sum(m.counts.late_replays for m in manglers)
+    print(
+        f"\n[{broker_name}] changes={total} sent={len(sent)} "
+        f"delivered-twice={injected} late-replays={late} processed-ids={len(processed)} "
+        f"effects-applied={len(effects)} stale-ignored={len(processed) - len(effects)} "
+        f"duplicates-dropped>={counts.total('duplicate')} dead-lettered={len(dead)}"
+    )
+    assert counts.total("duplicate") > 0, "the duplicates never reached the inbox check"

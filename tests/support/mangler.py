@@ -1,0 +1,195 @@
+"""Delivery faults a broker can cause, injected with independent clients.
+
+A mangler taps the owner's events as they pass and, for each one, delivers to the
+consumer's channel:
+
+- an exact copy (same event id), so every message arrives twice;
+- after a random delay, a late replay of the same change under a fresh event id, so an
+  older change of an entity arrives after newer ones and only the version check can
+  tell it is stale.
+
+It uses confluent-kafka and pika, which share no code with the generated project.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pika
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, Producer, TopicPartition
+
+MARK = "x-mangled"
+
+
+@dataclass
+class Counts:
+    """What a mangler injected."""
+
+    copies: int = 0
+    late_replays: int = 0
+
+
+@dataclass
+class _Delayed:
+    """Late replays waiting for their time, in release order."""
+
+    heap: list[tuple[float, int, Any]] = field(default_factory=list)
+    order: itertools.count[int] = field(default_factory=itertools.count)
+
+    def push(self, delay_s: float, item: Any) -> None:
+        heapq.heappush(self.heap, (time.monotonic() + delay_s, next(self.order), item))
+
+    def due(self, flush: bool = False) -> list[Any]:
+        ready = []
+        while self.heap and (flush or self.heap[0][0] <= time.monotonic()):
+            ready.append(heapq.heappop(self.heap)[2])
+        return ready
+
+
+def _late(raw: bytes) -> bytes:
+    envelope = json.loads(raw)
+    envelope["id"] = uuid.uuid4().hex
+    return json.dumps(envelope).encode()
+
+
+class Mangler(threading.Thread):
+    """Base: a thread that copies every event and replays it late, until stopped."""
+
+    def __init__(self, max_delay_s: float = 1.5) -> None:
+        super().__init__(daemon=True)
+        self.counts = Counts()
+        self.max_delay_s = max_delay_s
+        self.error: BaseException | None = None
+        self._stop_event = threading.Event()
+        self._delayed = _Delayed()
+        self._ready = threading.Event()
+
+    def __enter__(self) -> Mangler:
+        self.start()
+        assert self._ready.wait(30), "the mangler did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop_event.set()
+        self.join(60)
+        if self.error is not None and exc[0] is None:
+            raise AssertionError(f"the mangler failed: {self.error!r}")
+
+    def run(self) -> None:
+        try:
+            self._open()
+            self._ready.set()
+            while not self._stop_event.is_set():
+                for raw, key in self._poll():
+                    self._send(raw, key)
+                    self.counts.copies += 1
+                    self._delayed.push(random.uniform(0.1, self.max_delay_s), (_late(raw), key))
+                for raw, key in self._delayed.due():
+                    self._send(raw, key)
+                    self.counts.late_replays += 1
+            for raw, key in self._delayed.due(flush=True):
+                self._send(raw, key)
+                self.counts.late_replays += 1
+            self._close()
+        except BaseException as exc:  # reported to the test in __exit__
+            self.error = exc
+            self._ready.set()
+
+    def _open(self) -> None:
+        raise NotImplementedError
+
+    def _poll(self) -> list[tuple[bytes, bytes | None]]:
+        raise NotImplementedError
+
+    def _send(self, raw: bytes, key: bytes | None) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+
+class KafkaMangler(Mangler):
+    """Reads the topic from its current end; writes copies back to it, marked to skip."""
+
+    def __init__(self, bootstrap: str, topic: str, max_delay_s: float = 1.5) -> None:
+        super().__init__(max_delay_s)
+        self.bootstrap, self.topic = bootstrap, topic
+
+    def _open(self) -> None:
+        self.consumer = Consumer(
+            {"bootstrap.servers": self.bootstrap, "group.id": f"mangler-{uuid.uuid4().hex[:6]}"}
+        )
+        self.producer = Producer({"bootstrap.servers": self.bootstrap, "linger.ms": 5})
+        # A topic that exists is read from its end; one the relay has yet to create, from
+        # its beginning once it appears.
+        self.start_at = OFFSET_END if self._partitions() else OFFSET_BEGINNING
+        self.assigned = False
+
+    def _partitions(self) -> list[int]:
+        topic = self.consumer.list_topics(self.topic, timeout=5).topics.get(self.topic)
+        return list(topic.partitions) if topic is not None and topic.error is None else []
+
+    def _poll(self) -> list[tuple[bytes, bytes | None]]:
+        if not self.assigned:
+            partitions = self._partitions()
+            if not partitions:
+                time.sleep(0.2)
+                return []
+            self.consumer.assign([TopicPartition(self.topic, p, self.start_at) for p in partitions])
+            self.assigned = True
+        message = self.consumer.poll(0.05)
+        if message is None or message.error() is not None:
+            return []
+        if any(name == MARK for name, _ in message.headers() or []):
+            return []  # our own copy coming round
+        return [(message.value(), message.key())]
+
+    def _send(self, raw: bytes, key: bytes | None) -> None:
+        self.producer.produce(self.topic, value=raw, key=key, headers=[(MARK, b"1")])
+        self.producer.poll(0)
+
+    def _close(self) -> None:
+        assert self.producer.flush(30) == 0, "librdkafka could not deliver every copy"
+        self.consumer.close()
+
+
+class RabbitMangler(Mangler):
+    """Taps the exchange with a private queue; sends copies straight to the consumer's queue."""
+
+    def __init__(self, url: str, exchange: str, queue: str, max_delay_s: float = 1.5) -> None:
+        super().__init__(max_delay_s)
+        self.url, self.exchange, self.queue = url, exchange, queue
+
+    def _open(self) -> None:
+        self.connection = pika.BlockingConnection(pika.URLParameters(self.url))
+        self.channel = self.connection.channel()
+        self.channel.confirm_delivery()
+        self.tap = self.channel.queue_declare("", exclusive=True).method.queue
+        self.channel.queue_bind(self.tap, self.exchange, routing_key="#")
+
+    def _poll(self) -> list[tuple[bytes, bytes | None]]:
+        method, _, body = self.channel.basic_get(self.tap, auto_ack=True)
+        if method is None:
+            self.connection.sleep(0.02)
+            return []
+        return [(body, method.routing_key.encode())]
+
+    def _send(self, raw: bytes, key: bytes | None) -> None:
+        # The default exchange routes by queue name: only the consumer's queue gets it.
+        self.channel.basic_publish(
+            "",
+            self.queue,
+            raw,
+            properties=pika.BasicProperties(delivery_mode=2, headers={MARK: "1"}),
+        )
+
+    def _close(self) -> None:
+        self.connection.close()
