@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 {%- if cookiecutter.broker == 'kafka' %}
@@ -17,7 +18,7 @@ from faststream.rabbit.annotations import RabbitMessage as Message
 {%- endif %}
 from {{ cookiecutter.__owner_pkg }} import messaging
 from {{ cookiecutter.__owner_pkg }}.models import OutboxMessage
-from {{ cookiecutter.__owner_pkg }}.relay import relay_once
+from {{ cookiecutter.__owner_pkg }}.relay import Publisher, relay_once
 
 
 def idempotent_received(received: list[Any], seen: set[str], envelope: dict[str, Any], key: Any) -> None:
@@ -81,3 +82,34 @@ async def test_a_failed_publish_leaves_the_row_pending(
 
     assert await relay_once(owner_app.state.db.sessions, fail_second) == 1
     assert await sent_flags(owner_app) == [True, False]
+
+
+async def test_a_failed_publish_drops_the_connection_and_the_next_opens_a_new_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[Any] = []
+    stopped: list[Any] = []
+
+    class Connection:
+        async def start(self) -> None:
+            opened.append(self)
+
+        async def stop(self) -> None:
+            stopped.append(self)
+
+    used: list[Any] = []
+
+    async def publish(broker: Any, envelope: dict[str, Any]) -> None:
+        used.append(broker)
+        if len(used) == 1:
+            raise ConnectionError("broker restarted")
+
+    monkeypatch.setattr(messaging, "make_broker", lambda url: Connection())
+    monkeypatch.setattr(messaging, "publish", publish)
+    publisher = Publisher("broker-url")
+    with pytest.raises(ConnectionError):
+        await publisher({"id": "1"})
+    await publisher({"id": "1"})
+    assert len(opened) == 2
+    assert stopped == [opened[0]]
+    assert used == opened

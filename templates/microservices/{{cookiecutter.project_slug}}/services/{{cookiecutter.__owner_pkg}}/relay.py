@@ -53,19 +53,49 @@ async def relay_once(sessions: async_sessionmaker[AsyncSession], publish: Publis
     return sent
 
 
+class Publisher:
+    """Publishes through one broker connection, and opens a new one after any failure.
+
+    The client's own reconnection was seen to leave a channel closed for good after a
+    broker restart; a fresh connection per failure always recovers.
+    """
+
+    def __init__(self, broker_url: str) -> None:
+        self.broker_url = broker_url
+        self.broker: messaging.Broker | None = None
+
+    async def __call__(self, envelope: dict[str, Any]) -> None:
+        if self.broker is None:
+            self.broker = messaging.make_broker(self.broker_url)
+            await self.broker.start()
+        try:
+            await messaging.publish(self.broker, envelope)
+        except Exception:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        """Drop the connection (if any); the next publish opens a new one."""
+        broker, self.broker = self.broker, None
+        if broker is not None:
+            try:
+                await broker.stop()
+            except Exception:  # closing a broken connection may fail too; it is gone either way
+                log.debug("closing the broker connection failed", exc_info=True)
+
+
 async def run(stop: asyncio.Event | None = None) -> None:
     """Poll the outbox until ``stop`` is set (forever by default)."""
     settings = Settings()
     interval = float(os.environ.get("RELAY_POLL_SECONDS", "0.5"))
     db = Database(settings.database_url)
     await db.create_all()
-    broker = messaging.make_broker(settings.broker_url)
-    await broker.start()
+    publisher = Publisher(settings.broker_url)
     stop = stop or asyncio.Event()
     try:
         while not stop.is_set():
             try:
-                sent = await relay_once(db.sessions, lambda env: messaging.publish(broker, env))
+                sent = await relay_once(db.sessions, publisher)
             except Exception:
                 log.exception("relay pass failed; retrying")
                 sent = 0
@@ -75,7 +105,7 @@ async def run(stop: asyncio.Event | None = None) -> None:
                 except TimeoutError:
                     pass
     finally:
-        await broker.stop()
+        await publisher.close()
         await db.dispose()
 
 
