@@ -238,6 +238,7 @@ def test_nothing_lost_nothing_applied_twice(broker_name: str, tmp_path: Path) ->
             query(consumer_db, AUDIT)
             counts = ConsumerCounts(pipeline)
             manglers: list[Mangler] = []
+            republished: set[str] = set()
 
             def mangled() -> Mangler:
                 manglers.append(bus.mangler())
@@ -269,6 +270,14 @@ def test_nothing_lost_nothing_applied_twice(broker_name: str, tmp_path: Path) ->
                 ).start()
                 assert crashing.proc is not None
                 assert crashing.proc.wait(120) == -signal.SIGKILL, crashing.tail()
+
+                # Proof the crash hit the window: events on the broker, still unsent.
+                def published_unmarked() -> set[str]:
+                    unsent = query(owner_db, "SELECT id FROM outbox WHERE sent_at IS NULL")
+                    return {r["id"] for r in unsent} & manglers[-1].counts.seen
+
+                republished.update(eventually(published_unmarked, 30))
+                assert republished, "the relay's crash left no published-but-unmarked event"
                 pipeline.start("relay")
 
             def broker_outages(running: Load) -> None:
@@ -332,7 +341,8 @@ def test_nothing_lost_nothing_applied_twice(broker_name: str, tmp_path: Path) ->
     print(
         f"\n[{broker_name}] changes={total} sent={len(sent)} "
         f"delivered-twice={injected} late-replays={late} processed-ids={len(processed)} "
-        f"effects-applied={len(effects)} stale-ignored={len(processed) - len(effects)} "
+        f"republished-after-crash>={len(republished)} effects-applied={len(effects)} "
+        f"stale-ignored={len(processed) - len(effects)} "
         f"duplicates-dropped>={counts.total('duplicate')} dead-lettered={len(dead)}"
     )
     assert counts.total("duplicate") > 0, "the duplicates never reached the inbox check"

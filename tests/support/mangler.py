@@ -35,6 +35,7 @@ class Counts:
 
     copies: int = 0
     late_replays: int = 0
+    seen: set[str] = field(default_factory=set)  # ids of the original events
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Mangler(threading.Thread):
             self._ready.set()
             while not self._stop_event.is_set():
                 for raw, key in self._poll():
+                    self.counts.seen.add(json.loads(raw)["id"])
                     self._send(raw, key)
                     self.counts.copies += 1
                     self._delayed.push(random.uniform(0.1, self.max_delay_s), (_late(raw), key))
