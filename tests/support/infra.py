@@ -156,6 +156,20 @@ def postgres_databases(*names: str) -> Iterator[dict[str, str]]:
                 _psql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
+def postgres_rows(database_url: str, sql: str) -> list[tuple[str, ...]]:
+    """The rows of ``sql`` in a database from :func:`postgres_databases`, as psql prints them."""
+    database = database_url.rsplit("/", 1)[1]
+    connect = ["-h", PG_HOST, "-p", str(PG_PORT), "-U", PG_USER, "-d", database]
+    done = subprocess.run(
+        ["psql", *connect, "-At", "-F", "\x1f", "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PGCONNECT_TIMEOUT": "5"},
+    )
+    return [tuple(line.split("\x1f")) for line in done.stdout.splitlines()]
+
+
 def restart_rabbitmq_app(down_s: float = 3.0) -> None:
     """Stop and start the RabbitMQ application (the node stays up, as in a broker restart).
 

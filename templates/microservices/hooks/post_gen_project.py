@@ -35,10 +35,12 @@ PARTS = [
     (EVENT, [
         OWNER / "events.py", OWNER / "messaging.py", OWNER / "relay.py",
         CONSUMER / "consumer.py", CONSUMER / "inbox.py", CONSUMER / "messaging.py",
-        CONSUMER / "contracts.py", CONSUMER / "db.py", CONSUMER / "models.py",
+        CONSUMER / "contracts.py", CONSUMER / "upcasters.py", CONSUMER / "db.py",
+        CONSUMER / "models.py",
         Path("contracts") / "asyncapi.yaml",
         Path("tests") / "test_outbox.py", Path("tests") / "test_relay.py",
         Path("tests") / "test_consumer.py", Path("tests") / "test_contracts.py",
+        Path("tests") / "test_schema_evolution.py",
     ]),
     (EVENT and not REPLICA, [Path("tests") / "test_changes.py"]),
     (REPLICA, [
@@ -199,7 +201,9 @@ def event_schema(event_type: str, data: dict, required: list[str]) -> dict:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"urn:{OWNER_SERVICE}:events:{event_type}:v1",
         "title": event_type,
-        "description": f"CloudEvents-named envelope of {event_type}, data schema version 1.",
+        "description": f"CloudEvents-named envelope of {event_type}, data schema version 1. "
+                       "schemaversion is not pinned: under FULL compatibility this schema also "
+                       "accepts later versions (a tolerant reader ignores the fields they add).",
         "type": "object",
         "required": ["specversion", "id", "source", "type", "time", "datacontenttype",
                      "dataschema", "schemaversion", "version", "data"],
@@ -212,7 +216,7 @@ def event_schema(event_type: str, data: dict, required: list[str]) -> dict:
             "time": {"type": "string", "format": "date-time"},
             "datacontenttype": {"const": "application/json"},
             "dataschema": {"type": "string"},
-            "schemaversion": {"const": 1},
+            "schemaversion": {"type": "integer", "minimum": 1},
             "version": {"type": "integer", "minimum": 1},
             "data": {"type": "object", "required": required, "properties": data},
         },
