@@ -86,14 +86,3 @@ def wait_http(url: str, deadline_s: float, process: ServiceProcess | None = None
         time.sleep(0.2)
     logs = process.tail() if process else ""
     raise AssertionError(f"{url} did not answer within {deadline_s}s ({last})\n{logs}")
-
-
-def eventually(check: object, deadline_s: float, interval_s: float = 0.2) -> object:
-    """Call ``check`` until it returns a truthy value or the deadline passes; return the value."""
-    assert callable(check)
-    end = time.monotonic() + deadline_s
-    value = check()
-    while not value and time.monotonic() < end:
-        time.sleep(interval_s)
-        value = check()
-    return value
