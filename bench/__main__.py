@@ -12,9 +12,8 @@ import importlib
 import os
 import sys
 
-NAMES = ("cli", "new")
+NAMES = ("cli", "new", "pipeline", "reads", "growth")
 
-# A smoke run (BENCH_REPEAT=2) keeps CI fast; real figures use the default.
 REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
 
 for name in sys.argv[1:] or NAMES:
