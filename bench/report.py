@@ -115,10 +115,11 @@ def table(timings: Sequence[Timing], baseline: Timing, unit: str = "ms") -> str:
 
 
 def machine() -> str:
-    """One line about where the numbers come from."""
+    """One line about where the numbers come from, with the load other work put on it."""
     return (
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, "
+        f"load average {os.getloadavg()[0]:.1f} at the end"
     )
 
 
