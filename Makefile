@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint unit integration bench clean
+.PHONY: demo test lint unit integration bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy advisor
 
+## bench: benchmarks (not tests) against baselines measured in the same run; docs/benchmarks.md
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## bench-smoke: the same, small and quick (< 3 min), to check the benchmarks still run
+bench-smoke: $(STAMP)
+	BENCH_REPEAT=2 BENCH_SMOKE=1 $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) demo .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,364 @@
+"""The generated event pipeline against raw broker clients, on RabbitMQ and Kafka (tansu).
+
+Pipeline: owner API (HTTP PUT) -> outbox -> relay -> broker -> consumer -> replica row,
+four real processes on PostgreSQL, rendered from the template with every pattern. Each
+PUT creates a new entity, so each change leaves one replica row carrying ``source_time``
+(the owner's change) and ``replicated_at`` (the projector's write): lag is their
+difference, throughput the count over first change to last row.
+
+Baseline, same run, same broker: aio-pika / aiokafka publishing the same envelopes
+(persistent with publisher confirms / ``acks=all``) and consuming them (ack per message /
+group consumer). Lag: envelope ``time`` to receipt.
+
+Targets (issue 7): pipeline throughput >= 50% of raw; lag p99 <= 100 ms at 500 events/s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.report import machine, write_section
+from bench.stack import ALL_PATTERNS, SMOKE, Pipeline, broker, fetch, render_project
+
+#: Offered loads in events/s; None is "as fast as it goes" (the capacity).
+LOADS: tuple[int | None, ...] = (100, 500, 2000, None)
+SECONDS = 1.5 if SMOKE else 3.0
+#: Events per run at most (and unthrottled): the owner's HTTP API takes far fewer than
+#: 2,000 writes/s on this machine, so a full 2,000/s run would take minutes.
+MAX_EVENTS = 300 if SMOKE else 1000
+#: Requests in flight at most: the owner's connection pool holds 15 (SQLAlchemy's default).
+CONCURRENCY = 16
+
+
+@dataclass(frozen=True)
+class Run:
+    """One load level, once: events/s through, lag percentiles in seconds."""
+
+    throughput: float
+    p50: float
+    p99: float
+    offered: float  # the rate the load generator achieved
+    relay_p99: float = 0.0  # of the lag, the part from the owner's change to the relay's publish
+
+
+def _count(load: int | None) -> int:
+    return MAX_EVENTS if load is None else min(MAX_EVENTS, int(load * SECONDS))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def _paced(count: int, rate: int | None, send: Callable[[int], Awaitable[None]]) -> float:
+    """Call ``send(i)`` ``count`` times, started at ``rate`` per second (open loop) with at
+    most CONCURRENCY in flight; the rate at which they were started and finished."""
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(i: int) -> None:
+        async with gate:
+            await send(i)
+
+    start = time.perf_counter()
+    tasks = []
+    for i in range(count):
+        if rate is not None:
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        elif i >= CONCURRENCY:
+            await asyncio.sleep(0)
+        tasks.append(asyncio.create_task(one(i)))
+    await asyncio.gather(*tasks)
+    return count / (time.perf_counter() - start)
+
+
+def _summary(lags: list[float], first: float, last: float, offered: float) -> Run:
+    return Run(
+        len(lags) / max(last - first, 1e-9), percentile(lags, 0.5), percentile(lags, 0.99), offered
+    )
+
+
+# --- the generated pipeline -------------------------------------------------------------
+
+
+async def pipeline_run(pipeline: Pipeline, load: int | None) -> Run:
+    """PUT ``_count(load)`` new entities at ``load``; wait for every replica row."""
+    prefix = f"b{uuid.uuid4().hex[:8]}-"
+    count = _count(load)
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=pipeline.owner_url, limits=limits, timeout=120) as http:
+
+        async def put(i: int) -> None:
+            path, body = f"/users/{prefix}{i:07d}", {"name": f"User {i}", "email": f"u{i}@x.org"}
+            try:
+                answer = await http.put(path, json=body)
+            except httpx.TransportError:  # a kept-alive connection closed under us: PUT again
+                answer = await http.put(path, json=body)
+            answer.raise_for_status()
+
+        offered = await _paced(count, load, put)
+    consumer_db = pipeline.databases["consumer"]
+    deadline = time.monotonic() + 120 + count / 10
+    query = "SELECT count(*) FROM replica_users WHERE user_id LIKE $1"
+    while (await fetch(consumer_db, query, prefix + "%"))[0][0] < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the replica did not catch up:\n{pipeline.logs()}")
+        await asyncio.sleep(0.2)
+    rows = await fetch(
+        consumer_db,
+        "SELECT source_time, replicated_at FROM replica_users WHERE user_id LIKE $1",
+        prefix + "%",
+    )
+    lags = [(r["replicated_at"] - r["source_time"]).total_seconds() for r in rows]
+    first = min(r["source_time"] for r in rows).timestamp()
+    last = max(r["replicated_at"] for r in rows).timestamp()
+    outbox = await fetch(
+        pipeline.databases["owner"],
+        "SELECT created_at, sent_at FROM outbox WHERE entity_id LIKE $1",
+        prefix + "%",
+    )
+    relayed = [(r["sent_at"] - r["created_at"]).total_seconds() for r in outbox]
+    run = _summary(lags, first, last, offered)
+    return Run(run.throughput, run.p50, run.p99, offered, percentile(relayed, 0.99))
+
+
+# --- raw clients ------------------------------------------------------------------------
+
+
+def envelope(i: int, prefix: str) -> dict[str, Any]:
+    """An event shaped as the owner's (``events.upserted``), stamped now."""
+    user_id = f"{prefix}{i:07d}"
+    return {
+        "specversion": "1.0",
+        "id": uuid.uuid4().hex,
+        "source": "/user-service",
+        "type": "user.upserted",
+        "subject": user_id,
+        "time": datetime.now(UTC).isoformat(),
+        "datacontenttype": "application/json",
+        "dataschema": "contracts/events/user.upserted/v1.schema.json",
+        "schemaversion": 1,
+        "version": 1,
+        "data": {
+            "user_id": user_id,
+            "name": f"User {i}",
+            "email": f"u{i}@example.com",
+            "version": 1,
+        },
+    }
+
+
+class _Receipts:
+    """What a raw consumer saw: one lag per message, and when the last arrived."""
+
+    def __init__(self, want: int) -> None:
+        self.want = want
+        self.lags: list[float] = []
+        self.first_sent = float("inf")
+        self.last = 0.0
+        self.done = asyncio.Event()
+
+    def add(self, body: bytes) -> None:
+        now = time.time()
+        sent = datetime.fromisoformat(json.loads(body)["time"]).timestamp()
+        self.lags.append(now - sent)
+        self.first_sent = min(self.first_sent, sent)
+        self.last = now
+        if len(self.lags) >= self.want:
+            self.done.set()
+
+    async def run(self, offered: float) -> Run:
+        await asyncio.wait_for(self.done.wait(), 120 + self.want / 10)
+        return _summary(self.lags, self.first_sent, self.last, offered)
+
+
+async def raw_rabbitmq(url: str, load: int | None) -> Run:
+    import aio_pika
+
+    count, prefix = _count(load), f"r{uuid.uuid4().hex[:8]}-"
+    receipts = _Receipts(count)
+    publisher = await aio_pika.connect(url)
+    subscriber = await aio_pika.connect(url)
+    try:
+        channel = await publisher.channel()  # publisher confirms are on by default
+        exchange = await channel.declare_exchange(
+            "bench.raw", aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        reading = await subscriber.channel()
+        await reading.set_qos(prefetch_count=CONCURRENCY)
+        queue = await reading.declare_queue(f"bench.raw.{prefix}", durable=True, auto_delete=True)
+        await queue.bind(exchange, "user.*")
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            receipts.add(message.body)
+            await message.ack()
+
+        await queue.consume(on_message)
+
+        async def publish(i: int) -> None:
+            body = json.dumps(envelope(i, prefix)).encode()
+            await exchange.publish(
+                aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                routing_key="user.upserted",
+            )
+
+        offered = await _paced(count, load, publish)
+        return await receipts.run(offered)
+    finally:
+        await publisher.close()
+        await subscriber.close()
+
+
+async def raw_kafka(bootstrap: str, load: int | None) -> Run:
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+    count, prefix = _count(load), f"r{uuid.uuid4().hex[:8]}-"
+    topic = f"bench.raw.{prefix.rstrip('-')}"
+    receipts = _Receipts(count)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=topic, auto_offset_reset="earliest"
+    )
+    await producer.start()
+    try:
+        # The first send creates the topic; the consumer then joins and reads from the start.
+        await producer.send_and_wait(topic, b"{}", key=b"warm-up")
+        await consumer.start()
+
+        async def consume() -> None:
+            async for message in consumer:
+                if message.key != b"warm-up" and message.value is not None:
+                    receipts.add(message.value)
+
+        reader = asyncio.create_task(consume())
+
+        async def publish(i: int) -> None:
+            event = envelope(i, prefix)
+            await producer.send_and_wait(
+                topic, json.dumps(event).encode(), key=event["subject"].encode()
+            )
+
+        offered = await _paced(count, load, publish)
+        try:
+            return await receipts.run(offered)
+        finally:
+            reader.cancel()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+# --- the benchmark ----------------------------------------------------------------------
+
+
+async def _measure(name: str, url: str, pipeline: Pipeline, rounds: int) -> dict[str, list[Run]]:
+    """Pipeline and raw runs per load level, taking turns, ``rounds`` times."""
+    raw = raw_kafka if name == "kafka" else raw_rabbitmq
+    runs: dict[str, list[Run]] = {}
+    for _ in range(rounds):
+        for load in LOADS:
+            level = "max" if load is None else str(load)
+            runs.setdefault(f"pipeline {level}", []).append(await pipeline_run(pipeline, load))
+            runs.setdefault(f"raw {level}", []).append(await raw(url, load))
+    return runs
+
+
+def measure_broker(name: str, rounds: int) -> dict[str, list[Run]]:
+    """Render, start the four processes on ``name``, and measure."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-pipeline-{name}-") as scratch:
+        out = Path(scratch)
+        project = render_project(out, patterns=ALL_PATTERNS, broker=name)
+        with broker(name) as url, _databases() as databases:
+            pipeline = Pipeline(project, url, databases, log_dir=out)
+            try:
+                pipeline.start("owner", "relay", "consumer")
+                # One unmeasured run lets every process connect and warm up.
+                asyncio.run(pipeline_run(pipeline, 100))
+                return asyncio.run(_measure(name, url, pipeline, rounds))
+            finally:
+                pipeline.stop_all()
+
+
+def _databases() -> Any:
+    from bench.stack import infra
+
+    return infra.postgres_databases("owner", "consumer")
+
+
+def _cell(values: list[float], scale: float, digits: int = 0) -> str:
+    mid = statistics.median(values) * scale
+    return f"{mid:.{digits}f} ({min(values) * scale:.{digits}f}-{max(values) * scale:.{digits}f})"
+
+
+def section(results: dict[str, dict[str, list[Run]]], rounds: int) -> str:
+    lines = [
+        "## Event pipeline against raw broker clients",
+        "",
+        f"{machine()}; {rounds} rounds, pipeline and raw runs taking turns at each load; "
+        f"{SECONDS:g} s of events per offered load, at most {MAX_EVENTS} (and {MAX_EVENTS} "
+        f"unthrottled), at most {CONCURRENCY} in flight. `offered` is what was asked; "
+        "the load generator's achieved rate is in the `sent/s` column. "
+        "Cells: median (min-max) over the rounds.",
+        "",
+        "| broker | offered (events/s) | pipeline sent/s | pipeline events/s | raw sent/s "
+        "| raw events/s | ratio | pipeline lag p50 / p99 (ms) | of which relay p99 (ms) "
+        "| raw lag p50 / p99 (ms) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    verdicts = []
+    for name, runs in results.items():
+        for load in LOADS:
+            level = "max" if load is None else str(load)
+            ours, raw = runs[f"pipeline {level}"], runs[f"raw {level}"]
+            through = statistics.median(r.throughput for r in ours)
+            raw_through = statistics.median(r.throughput for r in raw)
+            offered = "unthrottled" if load is None else f"{load}"
+            cells = [
+                name,
+                offered,
+                _cell([r.offered for r in ours], 1),
+                _cell([r.throughput for r in ours], 1),
+                _cell([r.offered for r in raw], 1),
+                _cell([r.throughput for r in raw], 1),
+                f"{through / raw_through:.2f}x",
+                f"{_cell([r.p50 for r in ours], 1000)} / {_cell([r.p99 for r in ours], 1000)}",
+                _cell([r.relay_p99 for r in ours], 1000),
+                f"{_cell([r.p50 for r in raw], 1000)} / {_cell([r.p99 for r in raw], 1000)}",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+            if load is None:
+                ratio = through / raw_through
+                verdict = "met" if ratio >= 0.5 else "NOT met"
+                verdicts.append(f"{name} throughput {ratio:.0%} of raw: **{verdict}**")
+            if load == 500:
+                p99 = statistics.median(r.p99 for r in ours) * 1000
+                verdicts.append(
+                    f"{name} p99 at 500/s {p99:.0f} ms: **{'met' if p99 <= 100 else 'NOT met'}**"
+                )
+    lines += ["", "Targets (throughput compared unthrottled): " + "; ".join(verdicts) + "."]
+    return "\n".join(lines)
+
+
+def main(repeat: int = 15) -> str:
+    rounds = max(2, repeat // 7)
+    results = {name: measure_broker(name, rounds) for name in ("rabbitmq", "kafka")}
+    body = section(results, rounds)
+    write_section("pipeline", body)
+    return body
+
+
+if __name__ == "__main__":
+    print(main())

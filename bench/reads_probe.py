@@ -1,0 +1,62 @@
+"""Run inside a rendered project (``PYTHONPATH=services``): time the consumer's own read paths.
+
+stdin: JSON ``{"database_url", "owner_url", "dead_url", "replica_ids", "owner_ids", "n"}``;
+stdout: JSON seconds per read for ``replica`` (a session on the local replica), ``client``
+(the resilient client calling the owner) and ``fail_fast`` (the client once its breaker
+is open against ``dead_url``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from order_service.client import UserClient  # type: ignore[import-not-found]
+from order_service.db import Database  # type: ignore[import-not-found]
+from order_service.models import UserReplica  # type: ignore[import-not-found]
+
+BREAKER_THRESHOLD = 3
+
+
+async def timed(n: int, ids: list[str], read: Callable[[str], Awaitable[object]]) -> list[float]:
+    runs = []
+    for i in range(n):
+        start = time.perf_counter()
+        await read(ids[i % len(ids)])
+        runs.append(time.perf_counter() - start)
+    return runs
+
+
+async def main(job: dict[str, Any]) -> dict[str, list[float]]:
+    n = job["n"]
+    db = Database(job["database_url"])
+    client = UserClient(job["owner_url"])
+    dead = UserClient(job["dead_url"], breaker_threshold=BREAKER_THRESHOLD, breaker_ttl=600)
+
+    async def replica(user_id: str) -> object:
+        async with db.sessions() as session:
+            return await session.get(UserReplica, user_id)
+
+    try:
+        await timed(20, job["replica_ids"], replica)  # warm the pools
+        await timed(20, job["owner_ids"], client.get_user)
+        result = {
+            "replica": await timed(n, job["replica_ids"], replica),
+            "client": await timed(n, job["owner_ids"], client.get_user),
+        }
+        for user_id in job["owner_ids"][:BREAKER_THRESHOLD]:  # failures that open the breaker
+            assert (await dead.get_user(user_id)).stale
+        result["fail_fast"] = await timed(n, job["owner_ids"], dead.get_user)
+        return result
+    finally:
+        await client.aclose()
+        await dead.aclose()
+        await db.dispose()
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main(json.load(sys.stdin)))))

@@ -1,0 +1,82 @@
+"""The real infrastructure the service benchmarks run on, through the integration tests' helpers.
+
+``tests/support`` (brokers, databases, service processes) is imported rather than copied:
+the benchmarks then start everything exactly as the integration tests do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "tests") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests"))
+
+from support import infra  # noqa: E402
+from support.pipeline import Pipeline  # noqa: E402
+from support.projects import ALL_PATTERNS, render_project  # noqa: E402
+
+__all__ = ["ALL_PATTERNS", "Pipeline", "broker", "fetch", "render_project", "rss_mib"]
+
+# A smoke run: smaller loads and sizes, for checking the benchmarks themselves.
+SMOKE = os.environ.get("BENCH_SMOKE", "").lower() in ("1", "true", "yes")
+
+
+@contextlib.contextmanager
+def _rabbitmq_vhost() -> Iterator[str]:
+    """A private virtual host on the local RabbitMQ, deleted afterwards.
+
+    The integration tests use the same queue and exchange names on the default vhost;
+    sharing them would let their consumers take our events (and ours theirs).
+    """
+    infra.ensure_rabbitmq()
+    ctl = shutil.which("rabbitmqctl")
+    assert ctl, "rabbitmqctl is needed to isolate the benchmark in its own vhost"
+    vhost = f"bench-{uuid.uuid4().hex[:6]}"
+    subprocess.run([ctl, "add_vhost", vhost], check=True, capture_output=True)
+    subprocess.run(
+        [ctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    finally:
+        subprocess.run([ctl, "delete_vhost", vhost], check=False, capture_output=True)
+
+
+@contextlib.contextmanager
+def broker(name: str) -> Iterator[str]:
+    """A broker URL: a fresh tansu (Kafka protocol) or a private RabbitMQ vhost."""
+    with infra.tansu() if name == "kafka" else _rabbitmq_vhost() as url:
+        yield url
+
+
+async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Rows of one query on a service's PostgreSQL database (SQLAlchemy URL accepted)."""
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        return list(await connection.fetch(sql, *args))
+    finally:
+        await connection.close()
+
+
+def rss_mib(pid: int) -> tuple[float, float]:
+    """Resident memory of a process now and at its peak (VmRSS, VmHWM), in MiB."""
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    values = {
+        line.split(":")[0]: int(line.split()[1]) / 1024
+        for line in status.splitlines()
+        if line.startswith(("VmRSS", "VmHWM"))
+    }
+    return values["VmRSS"], values["VmHWM"]
