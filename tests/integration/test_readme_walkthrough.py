@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -49,9 +50,21 @@ def make_dev(project: Path, broker_url: str) -> Iterator[subprocess.Popen[bytes]
     try:
         yield process
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        stop_group(process.pid)
         process.wait(30)
         log.close()
+
+
+def stop_group(pgid: int, grace_s: float = 20) -> None:
+    """SIGTERM every process `make dev` started and wait until all are gone (SIGKILL after
+    ``grace_s``), so none still holds a port when the next walkthrough starts."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGTERM)
+        end = time.monotonic() + grace_s
+        while time.monotonic() < end:
+            os.killpg(pgid, 0)  # raises ProcessLookupError once the group is empty
+            time.sleep(0.1)
+        os.killpg(pgid, signal.SIGKILL)
 
 
 @pytest.mark.parametrize("broker", ["rabbitmq", "kafka"])
