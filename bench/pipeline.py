@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,16 @@ from typing import Any
 import httpx
 
 from bench.report import machine, write_section
-from bench.stack import ALL_PATTERNS, SMOKE, Pipeline, broker, fetch, render_project
+from bench.stack import (
+    ALL_PATTERNS,
+    SMOKE,
+    Pipeline,
+    broker,
+    cpu_seconds,
+    cpu_seconds_of,
+    fetch,
+    render_project,
+)
 
 #: Offered loads in events/s; None is "as fast as it goes" (the capacity).
 LOADS: tuple[int | None, ...] = (100, 500, 2000, None)
@@ -51,6 +61,13 @@ class Run:
     p99: float
     offered: float  # the rate the load generator achieved
     relay_p99: float = 0.0  # of the lag, the part from the owner's change to the relay's publish
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU ms per event, by part
+
+
+#: How each broker's server processes are named on their command line.
+BROKER_PROCESS = {"rabbitmq": "beam", "kafka": "tansu"}
+#: The parts of a run whose CPU is counted, in the order data flows.
+CPU_PARTS = ("load generator", "owner", "relay", "broker", "consumer", "PostgreSQL")
 
 
 def _count(load: int | None) -> int:
@@ -264,15 +281,37 @@ async def raw_kafka(bootstrap: str, load: int | None) -> Run:
 # --- the benchmark ----------------------------------------------------------------------
 
 
+def _cpu_now(broker_name: str, pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each part (this process is the load generator and, for
+    the raw runs, the raw clients too)."""
+    used = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    used["broker"] = cpu_seconds_of(BROKER_PROCESS[broker_name])
+    used["PostgreSQL"] = cpu_seconds_of("postgres")
+    used["load generator"] = time.process_time()
+    return used
+
+
+async def _metered(name: str, pids: dict[str, int], load: int | None, run: Awaitable[Run]) -> Run:
+    """``run``, with the CPU milliseconds each part spent per event."""
+    before = _cpu_now(name, pids)
+    result = await run
+    after = _cpu_now(name, pids)
+    per_event = {part: (after[part] - used) * 1000 / _count(load) for part, used in before.items()}
+    return replace(result, cpu=per_event)
+
+
 async def _measure(name: str, url: str, pipeline: Pipeline, rounds: int) -> dict[str, list[Run]]:
     """Pipeline and raw runs per load level, taking turns, ``rounds`` times."""
     raw = raw_kafka if name == "kafka" else raw_rabbitmq
+    pids = {part: pipeline.processes[part].pid for part in ("owner", "relay", "consumer")}
     runs: dict[str, list[Run]] = {}
     for _ in range(rounds):
         for load in LOADS:
             level = "max" if load is None else str(load)
-            runs.setdefault(f"pipeline {level}", []).append(await pipeline_run(pipeline, load))
-            runs.setdefault(f"raw {level}", []).append(await raw(url, load))
+            ours = await _metered(name, pids, load, pipeline_run(pipeline, load))
+            runs.setdefault(f"pipeline {level}", []).append(ours)
+            theirs = await _metered(name, {}, load, raw(url, load))
+            runs.setdefault(f"raw {level}", []).append(theirs)
     return runs
 
 
@@ -349,6 +388,34 @@ def section(results: dict[str, dict[str, list[Run]]], rounds: int) -> str:
                     f"{name} p99 at 500/s {p99:.0f} ms: **{'met' if p99 <= 100 else 'NOT met'}**"
                 )
     lines += ["", "Targets (throughput compared unthrottled): " + "; ".join(verdicts) + "."]
+    return "\n".join([*lines, "", cpu_table(results)])
+
+
+def cpu_table(results: dict[str, dict[str, list[Run]]]) -> str:
+    """Where the CPU goes in the unthrottled runs, per event, and the rate it allows."""
+    cores = os.cpu_count() or 1
+    lines = [
+        "Where the CPU goes, unthrottled: CPU milliseconds per event of each part (median over "
+        "the rounds; user + system time from /proc), their total, and the rate at which that "
+        f"total would fill all {cores} cores (`ceiling`). The raw runs have no owner, relay or "
+        "consumer process: their clients run in the load generator.",
+        "",
+        "| broker | run | " + " | ".join(CPU_PARTS) + " | total | ceiling (events/s) "
+        "| measured (events/s) |",
+        "|---|---|" + "---:|" * (len(CPU_PARTS) + 3),
+    ]
+    for name, runs in results.items():
+        for kind in ("pipeline", "raw"):
+            chosen = runs[f"{kind} max"]
+            parts = {p: statistics.median(r.cpu.get(p, 0.0) for r in chosen) for p in CPU_PARTS}
+            total = sum(parts.values())
+            cells = [f"{parts[p]:.2f}" if p in chosen[0].cpu else "-" for p in CPU_PARTS]
+            through = statistics.median(r.throughput for r in chosen)
+            lines.append(
+                f"| {name} | {kind} | "
+                + " | ".join(cells)
+                + f" | {total:.2f} | {cores * 1000 / total:.0f} | {through:.0f} |"
+            )
     return "\n".join(lines)
 
 

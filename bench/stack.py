@@ -26,7 +26,16 @@ from support import infra  # noqa: E402
 from support.pipeline import Pipeline  # noqa: E402
 from support.projects import ALL_PATTERNS, render_project  # noqa: E402
 
-__all__ = ["ALL_PATTERNS", "Pipeline", "broker", "fetch", "render_project", "rss_mib"]
+__all__ = [
+    "ALL_PATTERNS",
+    "Pipeline",
+    "broker",
+    "cpu_seconds",
+    "cpu_seconds_of",
+    "fetch",
+    "render_project",
+    "rss_mib",
+]
 
 # A smoke run: smaller loads and sizes, for checking the benchmarks themselves.
 SMOKE = os.environ.get("BENCH_SMOKE", "").lower() in ("1", "true", "yes")
@@ -80,3 +89,30 @@ def rss_mib(pid: int) -> tuple[float, float]:
         if line.startswith(("VmRSS", "VmHWM"))
     }
     return values["VmRSS"], values["VmHWM"]
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a running process has used so far (0 if it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def cpu_seconds_of(word: str) -> float:
+    """CPU seconds of every process whose command line contains ``word`` (a server's workers)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if word.encode() in command:
+                total += cpu_seconds(int(entry.name))
+    return total

@@ -112,6 +112,9 @@ class Pipeline:
                 wait_http(f"{self.owner_url}/health", 60, process)
             elif name == "consumer-api":
                 wait_http(f"{self.consumer_url}/health", 60, process)
+            elif name == "consumer":
+                # Its metrics answer once its tables exist, before it consumes anything.
+                wait_http(f"http://127.0.0.1:{self.metrics_port}/metrics", 60, process)
 
     def stop_all(self) -> None:
         for process in self.processes.values():
