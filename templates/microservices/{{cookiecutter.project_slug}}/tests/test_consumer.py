@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -66,7 +67,17 @@ async def test_poison_goes_to_the_dead_letters_and_the_consumer_keeps_going(
     body, headers = dead_letters[0]
     assert body == raw
     assert error in headers["x-error"]
+    assert headers["x-attempts"] == "1"  # retrying cannot mend it: dead-lettered at once
     assert await count(consumer, ProcessedMessage) == 1
+
+
+async def test_poison_is_retried_as_configured_before_it_is_dead_lettered(
+    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], deliver: Any, test_broker: Any
+) -> None:
+    consumer.poison_attempts = 2
+    async with test_broker(consumer.broker) as broker:
+        await deliver(broker, b"{not json")
+    assert [(body, headers["x-attempts"]) for body, headers in dead_letters] == [(b"{not json", "2")]
 
 
 async def test_malformed_json_labelled_as_json_is_dead_lettered_not_dropped(
@@ -128,3 +139,67 @@ async def test_a_transient_failure_recovers_within_the_retries(
     raw = json.dumps(make_event("{{ e }}.upserted", "u5", 1, sample_data())).encode()
     assert await consumer.handle(raw) == "applied"
     assert dead_letters == []
+
+
+async def test_a_batch_applies_each_message_once_in_arrival_order(
+    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, test_broker: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    effects: list[str] = []
+    real = consumer_module.apply_effect
+
+    async def counting(session: Any, envelope: dict[str, Any]) -> None:
+        effects.append(envelope["id"])
+        await real(session, envelope)
+
+    monkeypatch.setattr(consumer_module, "apply_effect", counting)
+    first = make_event("{{ e }}.upserted", "b1", 1, sample_data())
+    second = make_event("{{ e }}.upserted", "b2", 1, sample_data())
+    raws = [json.dumps(first).encode(), json.dumps(first).encode(), b"{not json", json.dumps(second).encode()]
+    async with test_broker(consumer.broker):
+        outcomes = await consumer.handle_batch([(raw, b"k") for raw in raws])
+    assert outcomes == ["applied", "duplicate", "dead-lettered", "applied"]
+    assert effects == [first["id"], second["id"]]
+    assert [body for body, _ in dead_letters] == [b"{not json"]
+    assert await count(consumer, ProcessedMessage) == 2
+
+
+async def test_a_failing_message_does_not_hold_back_its_batch(
+    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, test_broker: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = consumer_module.apply_effect
+    good = make_event("{{ e }}.upserted", "b3", 1, sample_data())
+    bad = make_event("{{ e }}.upserted", "b4", 1, sample_data())
+
+    async def failing_for_bad(session: Any, envelope: dict[str, Any]) -> None:
+        if envelope["id"] == bad["id"]:
+            raise RuntimeError("constraint violated")
+        await real(session, envelope)
+
+    monkeypatch.setattr(consumer_module, "apply_effect", failing_for_bad)
+    async with test_broker(consumer.broker):
+        outcomes = await consumer.handle_batch([(json.dumps(good).encode(), b"k"), (json.dumps(bad).encode(), b"k")])
+    assert outcomes == ["applied", "dead-lettered"]
+    # The failed batch rolled back; the good message was then applied once, on its own.
+    assert await count(consumer, ProcessedMessage) == 1
+    assert dead_letters[0][1]["x-attempts"] == str(consumer.max_attempts)
+    assert "constraint violated" in dead_letters[0][1]["x-error"]
+
+
+async def test_messages_arriving_together_share_one_transaction(
+    consumer: Any, make_event: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes: list[int] = []
+    real = consumer_module.process_events
+
+    async def recording(sessions: Any, envelopes: list[dict[str, Any]]) -> list[bool]:
+        sizes.append(len(envelopes))
+        return await real(sessions, envelopes)
+
+    monkeypatch.setattr(consumer_module, "process_events", recording)
+    raws = [json.dumps(make_event("{{ e }}.upserted", f"t{i}", 1, sample_data())).encode() for i in range(5)]
+    outcomes = await asyncio.gather(*(consumer.handle(raw) for raw in raws))
+    assert outcomes == ["applied"] * 5
+    assert sizes == [5]
+    assert await count(consumer, ProcessedMessage) == 5

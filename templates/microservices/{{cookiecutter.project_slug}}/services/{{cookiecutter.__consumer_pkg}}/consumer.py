@@ -8,12 +8,18 @@ Each message is handled so that the consumer keeps going whatever arrives:
 
 - idempotent: the effect and the inbox row (``processed_messages``) are written in ONE
   transaction, so a redelivered message is recognised and skipped;
+- batched: messages that arrive while a transaction is being written share the next one
+  (up to ``CONSUMER_BATCH``{% if cookiecutter.broker == 'kafka' %}, read from the topic in batches{% else %}, with up to ``CONSUMER_PREFETCH`` unacknowledged{% endif %}), applied in arrival
+  order; if a batch fails, its messages are retried one by one, so one bad message cannot
+  hold the others back;
 - poison (malformed JSON, unknown type, data breaking the contract schema): retrying
-  cannot fix it, so it goes straight to the dead-letter {{ 'topic' if cookiecutter.broker == 'kafka' else 'queue' }} with the error in the
-  ``x-error`` header;
+  rarely fixes it, so it goes to the dead-letter {{ 'topic' if cookiecutter.broker == 'kafka' else 'queue' }} after ``CONSUMER_POISON_ATTEMPTS``
+  attempts (1, that is at once, unless configured), with the error in the ``x-error``
+  header;
 - any other failure (database down, a conflict) is retried with exponential backoff and
   jitter, ``CONSUMER_MAX_ATTEMPTS`` times, then dead-lettered the same way;
-- the message is acknowledged only after that, so a crash mid-way redelivers it.
+- a message is acknowledged only after its transaction committed (or it was
+  dead-lettered), so a crash mid-way redelivers it.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import asyncio
 import logging
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,14 +74,26 @@ async def apply_effect(session: AsyncSession, envelope: dict[str, Any]) -> None:
 {%- endif %}
 
 
-async def process_event(sessions: async_sessionmaker[AsyncSession], envelope: dict[str, Any]) -> bool:
-    """Apply one event exactly once; False if it had been processed already."""
+async def process_events(sessions: async_sessionmaker[AsyncSession], envelopes: list[dict[str, Any]]) -> list[bool]:
+    """Apply events in order, each exactly once, in ONE transaction; per event, False if it
+    had been processed already (before, or earlier in ``envelopes``)."""
+    applied: list[bool] = []
     async with sessions() as session, session.begin():
-        if await already_processed(session, envelope["id"]):
-            return False
-        await apply_effect(session, envelope)
-        await mark_processed(session, envelope["id"])
-    return True
+        seen = await already_processed(session, {envelope["id"] for envelope in envelopes})
+        fresh: list[str] = []
+        for envelope in envelopes:
+            if envelope["id"] in seen:
+                applied.append(False)
+                continue
+            await apply_effect(session, envelope)
+            seen.add(envelope["id"])
+            fresh.append(envelope["id"])
+            applied.append(True)
+        await mark_processed(session, fresh)
+    return applied
+
+
+Pending = tuple[bytes, bytes | None, "asyncio.Future[str]"]
 
 
 @dataclass
@@ -85,26 +103,88 @@ class Consumer:
     broker: messaging.Broker
     db: Database
     max_attempts: int = 5
+    poison_attempts: int = 1
     backoff_base: float = 0.2
     backoff_max: float = 10.0
+    max_batch: int = 100
+    _pending: list[Pending] = field(default_factory=list, init=False, repr=False)
+    _writer: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: a random wait up to base * 2**(attempt-1), capped."""
         return random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
 
     async def handle(self, raw: bytes, key: bytes | None = None) -> str:
-        """Handle one raw message; returns the outcome (applied, duplicate, dead-lettered)."""
-        attempt = 0
+        """Handle one raw message; returns the outcome (applied, duplicate, dead-lettered).
+
+        Messages handed in while a batch is being written are written together next.
+        """
+        done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._pending.append((raw, key, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending())
+        return await done
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+            try:
+                outcomes = await self.handle_batch([(raw, key) for raw, key, _ in batch])
+            except BaseException as exc:  # e.g. the dead-letter destination is down
+                for *_, done in batch:
+                    if done.done():
+                        continue
+                    if isinstance(exc, Exception):
+                        done.set_exception(exc)
+                    else:
+                        done.cancel()
+                raise
+            for (*_, done), outcome in zip(batch, outcomes, strict=True):
+                if not done.done():  # its handler may have been cancelled meanwhile
+                    done.set_result(outcome)
+
+    async def handle_batch(self, messages: list[tuple[bytes, bytes | None]]) -> list[str]:
+        """Handle raw messages in order: the valid ones in ONE transaction, falling back to
+        one by one (with retries and dead-lettering) for poison or when that fails."""
+        valid: dict[int, dict[str, Any]] = {}
+        for index, (raw, _) in enumerate(messages):
+            try:
+                valid[index] = parse(raw)
+            except PoisonMessage:
+                pass  # dead-lettered one by one below
+        outcomes: dict[int, str] = {}
+        tried = 0  # attempts each valid message has had
+        if valid:
+            tried = 1
+            try:
+                applied = await process_events(self.db.sessions, list(valid.values()))
+            except Exception as exc:
+                log.warning("a batch of %d failed (%s); applying its messages one by one", len(valid), exc)
+                await asyncio.sleep(self.backoff(1))
+            else:
+                outcomes = {i: "applied" if ok else "duplicate" for i, ok in zip(valid, applied, strict=True)}
+                for outcome in outcomes.values():
+                    EVENTS.labels(outcome=outcome).inc()
+        for index, (raw, key) in enumerate(messages):
+            if index not in outcomes:
+                outcomes[index] = await self._handle_one(raw, key, tried if index in valid else 0)
+        return [outcomes[index] for index in range(len(messages))]
+
+    async def _handle_one(self, raw: bytes, key: bytes | None, tried: int) -> str:
+        """One message in its own transaction, after ``tried`` attempts in a batch (whose
+        failure may have been another message's, so it always gets one of its own)."""
+        attempt = min(tried, self.max_attempts - 1)
         while True:
             attempt += 1
             try:
                 envelope = parse(raw)
-                outcome = "applied" if await process_event(self.db.sessions, envelope) else "duplicate"
-            except PoisonMessage as exc:
-                return await self._dead_letter(raw, key, str(exc), attempt)
+                [applied] = await process_events(self.db.sessions, [envelope])
+                outcome = "applied" if applied else "duplicate"
             except Exception as exc:
-                if attempt >= self.max_attempts:
-                    return await self._dead_letter(raw, key, f"{type(exc).__name__}: {exc}", attempt)
+                poison = isinstance(exc, PoisonMessage)
+                if attempt >= (self.poison_attempts if poison else self.max_attempts):
+                    error = str(exc) if poison else f"{type(exc).__name__}: {exc}"
+                    return await self._dead_letter(raw, key, error, attempt)
                 log.warning("attempt %d failed (%s); retrying", attempt, exc)
                 await asyncio.sleep(self.backoff(attempt))
                 continue
@@ -132,27 +212,32 @@ def create_consumer(settings: Settings | None = None, database_url: str | None =
         broker=broker,
         db=Database(database_url or settings.database_url),
         max_attempts=int(os.environ.get("CONSUMER_MAX_ATTEMPTS", "5")),
+        poison_attempts=int(os.environ.get("CONSUMER_POISON_ATTEMPTS", "1")),
         backoff_base=float(os.environ.get("CONSUMER_BACKOFF_SECONDS", "0.2")),
+        max_batch=int(os.environ.get("CONSUMER_BATCH", "100")),
     )
 {% if cookiecutter.broker == 'kafka' %}
     @broker.subscriber(
         messaging.CHANNEL,
         group_id=messaging.GROUP,
         auto_offset_reset="earliest",
-        ack_policy=AckPolicy.ACK,  # commit the offset only after the handler returned
+        ack_policy=AckPolicy.ACK,  # commit the offsets only after the handler returned
         decoder=undecoded,
+        batch=True,
+        max_records=consumer.max_batch,
     )
-    async def on_event(message: Message) -> None:
-        await consumer.handle(message.body, message.raw_message.key)
+    async def on_event(bodies: list[bytes], message: Message) -> None:
+        keys = [record.key for record in message.raw_message]
+        await consumer.handle_batch(list(zip(bodies, keys, strict=True)))
 {%- else %}
     @broker.subscriber(
         messaging.QUEUE,
         exchange=messaging.EXCHANGE,
         ack_policy=AckPolicy.ACK,  # acknowledge only after the handler returned
         decoder=undecoded,
-        # At most this many unacknowledged messages (handled concurrently) at a time,
-        # within the database pool's connections.
-        channel=Channel(prefetch_count=int(os.environ.get("CONSUMER_PREFETCH", "10"))),
+        # At most this many unacknowledged messages at a time: those waiting for the
+        # transaction being written make up the next batch.
+        channel=Channel(prefetch_count=int(os.environ.get("CONSUMER_PREFETCH", "100"))),
     )
     async def on_event(message: Message) -> None:
         await consumer.handle(message.body)

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.__consumer_pkg }}.models import ProcessedMessage
 
 
-async def already_processed(session: AsyncSession, message_id: str) -> bool:
-    """True if the message was applied before (a redelivery or a duplicate publish)."""
-    return await session.get(ProcessedMessage, message_id) is not None
+async def already_processed(session: AsyncSession, message_ids: Collection[str]) -> set[str]:
+    """Those of ``message_ids`` applied before (redeliveries or duplicate publishes)."""
+    query = select(ProcessedMessage.message_id).where(ProcessedMessage.message_id.in_(message_ids))
+    return set((await session.scalars(query)).all())
 
 
-async def mark_processed(session: AsyncSession, message_id: str) -> None:
-    """Record the message as applied; commits with the effect or not at all.
+async def mark_processed(session: AsyncSession, message_ids: Collection[str]) -> None:
+    """Record the messages as applied; commits with their effects or not at all.
 
-    Two concurrent deliveries of one message collide on the primary key: one transaction
+    Two consumers applying one message at once collide on the primary key: one transaction
     fails, is retried, and then sees the message as already processed.
     """
-    session.add(ProcessedMessage(message_id=message_id, processed_at=datetime.now(UTC)))
+    now = datetime.now(UTC)
+    session.add_all(ProcessedMessage(message_id=message_id, processed_at=now) for message_id in message_ids)
     await session.flush()
