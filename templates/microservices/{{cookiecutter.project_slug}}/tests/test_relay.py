@@ -84,6 +84,25 @@ async def test_a_failed_publish_leaves_the_row_pending(
     assert await sent_flags(owner_app) == [True, False]
 
 
+async def test_a_failed_publish_holds_back_that_entitys_later_changes_only(
+    owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object]
+) -> None:
+    await owner.put("/{{ e }}s/a", json=new_{{ e }})
+    await owner.put("/{{ e }}s/b", json=new_{{ e }})
+    await owner.put("/{{ e }}s/a", json=new_{{ e }})
+    attempted: list[tuple[str, int]] = []
+
+    async def fail_a(envelope: dict[str, Any]) -> None:
+        attempted.append((envelope["subject"], envelope["version"]))
+        if envelope["subject"] == "a":
+            raise ConnectionError("broker down")
+
+    assert await relay_once(owner_app.state.db.sessions, fail_a) == 1
+    # a's second change was not even tried: it must not overtake the first.
+    assert sorted(attempted) == [("a", 1), ("b", 1)]
+    assert await sent_flags(owner_app) == [False, True, False]
+
+
 async def test_a_failed_publish_drops_the_connection_and_the_next_opens_a_new_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

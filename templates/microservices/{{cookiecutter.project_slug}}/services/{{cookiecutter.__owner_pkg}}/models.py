@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String{% if cookiecutter.__event %}, Text{% endif %}
+from sqlalchemy import DateTime, String{% if cookiecutter.__event %}, Index, Text, text{% endif %}
 from sqlalchemy.orm import Mapped, mapped_column
 
 from {{ cookiecutter.__owner_pkg }}.db import Base
@@ -30,11 +30,22 @@ class OutboxMessage(Base):
     """An event waiting for the relay; written in the same transaction as the change."""
 
     __tablename__ = "outbox"
+    # The relay's query reads only unsent rows, oldest first: a partial index keeps that
+    # cheap however many sent rows the table holds.
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "created_at",
+            "id",
+            postgresql_where=text("sent_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     entity_id: Mapped[str] = mapped_column(String(64), index=True)
     event_type: Mapped[str] = mapped_column(String(100))
     payload: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 {%- endif %}

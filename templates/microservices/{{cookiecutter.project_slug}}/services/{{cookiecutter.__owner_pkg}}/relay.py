@@ -1,4 +1,4 @@
-"""The outbox relay: publish pending outbox rows in order, then mark them sent.
+"""The outbox relay: publish pending outbox rows, each entity's in order, then mark them sent.
 
 Run: ``python -m {{ cookiecutter.__owner_pkg }}.relay`` (reads ``DATABASE_URL`` and ``BROKER_URL``).
 A crash between publish and mark re-publishes the row later: delivery is at least once,
@@ -28,7 +28,12 @@ Publish = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 async def relay_once(sessions: async_sessionmaker[AsyncSession], publish: Publish, batch: int = 100) -> int:
-    """Publish up to ``batch`` unsent rows, oldest first; returns how many were sent."""
+    """Publish up to ``batch`` unsent rows and mark the published ones sent; returns how many.
+
+    Rows of different entities are published concurrently (their confirms are awaited
+    together); the rows of one entity go one after another, oldest first, and stop at its
+    first failure, so a later change never overtakes an earlier one that has to be retried.
+    """
     async with sessions() as session, session.begin():
         query = (
             select(OutboxMessage)
@@ -39,17 +44,27 @@ async def relay_once(sessions: async_sessionmaker[AsyncSession], publish: Publis
         # On PostgreSQL two relays skip each other's rows instead of sending them twice.
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        rows = list((await session.scalars(query)).all())
+        by_entity: dict[str, list[OutboxMessage]] = {}
+        for row in (await session.scalars(query)).all():
+            by_entity.setdefault(row.entity_id, []).append(row)
+
+        async def publish_in_order(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+            published = []
+            for row in rows:
+                try:
+                    await publish(json.loads(row.payload))
+                except Exception:
+                    log.exception("publishing outbox row %s failed; will retry", row.id)
+                    break
+                published.append(row)
+            return published
+
+        sent_at = datetime.now(UTC)
         sent = 0
-        for row in rows:
-            try:
-                await publish(json.loads(row.payload))
-            except Exception:
-                # Stop at the first failure so later events of the same entity wait for it.
-                log.exception("publishing outbox row %s failed; will retry", row.id)
-                break
-            row.sent_at = datetime.now(UTC)
-            sent += 1
+        for published in await asyncio.gather(*map(publish_in_order, by_entity.values())):
+            for row in published:
+                row.sent_at = sent_at
+            sent += len(published)
     return sent
 
 
@@ -63,15 +78,25 @@ class Publisher:
     def __init__(self, broker_url: str) -> None:
         self.broker_url = broker_url
         self.broker: messaging.Broker | None = None
+        # Concurrent publishes share one connection: only the first of them opens it.
+        self._connecting = asyncio.Lock()
+
+    async def connected(self) -> messaging.Broker:
+        """The open connection, opened first if there is none."""
+        async with self._connecting:
+            if self.broker is None:
+                broker = messaging.make_broker(self.broker_url)
+                await broker.start()
+                self.broker = broker
+            return self.broker
 
     async def __call__(self, envelope: dict[str, Any]) -> None:
-        if self.broker is None:
-            self.broker = messaging.make_broker(self.broker_url)
-            await self.broker.start()
+        broker = await self.connected()
         try:
-            await messaging.publish(self.broker, envelope)
+            await messaging.publish(broker, envelope)
         except Exception:
-            await self.close()
+            if self.broker is broker:  # a concurrent failure may have replaced it already
+                await self.close()
             raise
 
     async def close(self) -> None:
@@ -87,7 +112,9 @@ class Publisher:
 async def run(stop: asyncio.Event | None = None) -> None:
     """Poll the outbox until ``stop`` is set (forever by default)."""
     settings = Settings()
-    interval = float(os.environ.get("RELAY_POLL_SECONDS", "0.5"))
+    # How long to wait after a pass found nothing: the most an event waits to be picked up
+    # when the outbox was idle (a pass that sent something is followed at once by the next).
+    interval = float(os.environ.get("RELAY_POLL_SECONDS", "0.05"))
     db = Database(settings.database_url)
     await db.create_all()
     publisher = Publisher(settings.broker_url)
