@@ -39,6 +39,7 @@ from bench.stack import (
     cpu_seconds,
     cpu_seconds_of,
     fetch,
+    put_once,
     render_project,
 )
 
@@ -119,12 +120,8 @@ async def pipeline_run(pipeline: Pipeline, load: int | None) -> Run:
     async with httpx.AsyncClient(base_url=pipeline.owner_url, limits=limits, timeout=120) as http:
 
         async def put(i: int) -> None:
-            path, body = f"/users/{prefix}{i:07d}", {"name": f"User {i}", "email": f"u{i}@x.org"}
-            try:
-                answer = await http.put(path, json=body)
-            except httpx.TransportError:  # a kept-alive connection closed under us: PUT again
-                answer = await http.put(path, json=body)
-            answer.raise_for_status()
+            body = {"name": f"User {i}", "email": f"u{i}@x.org"}
+            await put_once(http, f"/users/{prefix}{i:07d}", body)
 
         offered = await _paced(count, load, put)
     consumer_db = pipeline.databases["consumer"]

@@ -23,7 +23,7 @@ if str(ROOT / "tests") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests"))
 
 from support import infra  # noqa: E402
-from support.pipeline import Pipeline  # noqa: E402
+from support.pipeline import Pipeline, put_once  # noqa: E402
 from support.projects import ALL_PATTERNS, render_project  # noqa: E402
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "cpu_seconds",
     "cpu_seconds_of",
     "fetch",
+    "put_once",
     "render_project",
     "rss_mib",
 ]

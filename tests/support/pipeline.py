@@ -73,7 +73,6 @@ class Pipeline:
             "DATABASE_URL": self.databases[database],
             "BROKER_URL": self.broker_url,
             "OWNER_URL": self.owner_url,
-            "RELAY_POLL_SECONDS": "0.1",
             "CONSUMER_METRICS_PORT": str(self.metrics_port),
             "CONSUMER_BACKOFF_SECONDS": "0.05",
             # tansu, the Kafka-protocol broker here, has no idempotent-producer ids.
@@ -162,6 +161,23 @@ class Pipeline:
     def metrics(self) -> str:
         """The consumer worker's Prometheus metrics."""
         return httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10).text
+
+
+async def put_once(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> None:
+    """PUT ``body``, making the change exactly once even if the connection breaks under it.
+
+    A server may close a kept-alive connection just as a request goes out on it; the
+    change may or may not have been made then. Each change here has a body of its own and
+    one writer per entity, so a GET tells which, and only a change not made is sent again.
+    """
+    try:
+        response = await http.put(path, json=body)
+    except httpx.TransportError:
+        current = await http.get(path)
+        if current.status_code == 200 and body.items() <= current.json().items():
+            return
+        response = await http.put(path, json=body)
+    response.raise_for_status()
 
 
 def eventually(check: Callable[[], T], deadline_s: float, interval_s: float = 0.25) -> T:
