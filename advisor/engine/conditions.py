@@ -31,6 +31,17 @@ _COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
     "lte": lambda fact, value: bool(fact <= value),
     "contains": lambda fact, value: value in fact,
 }
+_SYMBOLS = {
+    "eq": "=",
+    "ne": "!=",
+    "in": "in",
+    "not_in": "not in",
+    "gt": ">",
+    "gte": ">=",
+    "lt": "<",
+    "lte": "<=",
+    "contains": "contains",
+}
 _NUMERIC = frozenset({"gt", "gte", "lt", "lte"})
 _LISTS = frozenset({"in", "not_in"})
 
@@ -174,3 +185,42 @@ def thresholds(condition: Condition) -> dict[str, set[Any]]:
             for fact, values in thresholds(part).items():
                 found.setdefault(fact, set()).update(values)
     return found
+
+
+def describe(condition: Condition) -> str:
+    """The condition as one line of text, in the rules files' vocabulary (``reads >= 100``)."""
+    if isinstance(condition, Compare):
+        return f"{condition.fact} {_SYMBOLS[condition.op]} {_show(condition.value)}"
+    if isinstance(condition, Not):
+        return f"not ({describe(condition.part)})"
+    if not condition.parts:
+        return "always"
+    joiner = " and " if isinstance(condition, AllOf) else " or "
+    text = joiner.join(describe(part) for part in condition.parts)
+    return text if len(condition.parts) == 1 else f"({text})"
+
+
+def unmet(condition: Condition, facts: Facts) -> list[str]:
+    """What keeps ``condition`` from holding on ``facts``, with the values seen; [] if it holds.
+
+    The parts of an ``all`` are reported one by one, so a user sees exactly which answers
+    would have to change; ``any`` and ``not`` are reported whole, since no single part
+    is to blame.
+    """
+    if condition.holds(facts):
+        return []
+    if isinstance(condition, AllOf):
+        return [line for part in condition.parts for line in unmet(part, facts)]
+    seen = ", ".join(f"{fact} is {_show(facts[fact])}" for fact in sorted(facts_used(condition)))
+    if isinstance(condition, Compare):
+        seen = f"is {_show(facts[condition.fact])}"
+    return [f"{describe(condition)} ({seen})"]
+
+
+def _show(value: object) -> str:
+    """A value as the rules files write it: ``true``, ``[a, b]``, ``seconds``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_show(item) for item in value) + "]"
+    return str(value)

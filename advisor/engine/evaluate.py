@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from advisor.engine import conditions
 from advisor.engine.loader import load_rules
 from advisor.engine.model import LoadedRule, RuleSet
 from advisor.recommendation import Practice, RankedOption, Recommendation, Warning
@@ -32,8 +33,8 @@ class Trace:
 
 def recommend(answers: Mapping[str, AnswerValue], rules: RuleSet | None = None) -> Recommendation:
     """The recommendation for validated, defaulted answers."""
-    trace = evaluate(answers, rules or load_rules())
-    return _recommendation(answers, trace)
+    rules = rules or load_rules()
+    return _recommendation(answers, evaluate(answers, rules), rules)
 
 
 def evaluate(answers: Mapping[str, AnswerValue], rules: RuleSet) -> Trace:
@@ -84,12 +85,52 @@ def _broker(trace: Trace) -> Broker | None:
     return max(candidates, key=lambda b: (scores[b], -BROKERS.index(b)))
 
 
-def _recommendation(answers: Mapping[str, AnswerValue], trace: Trace) -> Recommendation:
+def _why_not(
+    strategy: Strategy, answers: Mapping[str, AnswerValue], trace: Trace, rules: RuleSet
+) -> list[str]:
+    """Why a losing option lost, beyond the rules that scored it down.
+
+    Without this an option no rule spoke against would be listed with no reason at all,
+    although it lost: its gap to the winner, and the rules that would have favoured it
+    with the part of their condition these answers fail, say why. Excluded options
+    already carry the exclusion, which is the whole reason.
+    """
+    if strategy == trace.strategy or strategy in trace.excluded:
+        return []
+    score, best = trace.scores[strategy], trace.scores[trace.strategy]
+    if score < best:
+        gap = best - score
+        lines = [f"why not: it scores {score:g}, {gap:g} below {trace.strategy} ({best:g})"]
+    else:
+        lines = [
+            f"why not: it ties with {trace.strategy} at {best:g}; "
+            f"ties go to the earlier of {', '.join(STRATEGIES)}"
+        ]
+    fired = {item.id for item in trace.fired}
+    for item in rules.rules:
+        delta = item.rule.scores.get(strategy, 0.0)
+        if item.second_stage or item.id in fired or delta <= 0:
+            continue
+        failed = "; ".join(conditions.unmet(item.condition, answers))
+        lines.append(
+            f"why not: {item.rule.title} (`{item.id}`, {strategy} +{delta:g}) "
+            f"does not apply: {failed}"
+        )
+    return lines
+
+
+def _recommendation(
+    answers: Mapping[str, AnswerValue], trace: Trace, rules: RuleSet
+) -> Recommendation:
     def rank_key(strategy: Strategy) -> tuple[bool, float, int]:
         return (strategy in trace.excluded, -trace.scores[strategy], STRATEGIES.index(strategy))
 
     ranking = [
-        RankedOption(strategy=s, score=trace.scores[s], reasons=trace.reasons[s])
+        RankedOption(
+            strategy=s,
+            score=trace.scores[s],
+            reasons=trace.reasons[s] + _why_not(s, answers, trace, rules),
+        )
         for s in sorted(STRATEGIES, key=rank_key)
     ]
     practices: dict[str, Practice] = {}

@@ -48,6 +48,43 @@ def test_winner_explained_and_losers_say_why_not() -> None:
     assert any(r.startswith("excluded:") for r in ranking["replica"].reasons)
 
 
+def test_losers_no_rule_spoke_against_still_say_why_not() -> None:
+    rec = recommend(
+        validate_answers({"freshness": "seconds", "reads_per_second": 20, "writes_per_second": 5})
+    )
+    ranking = {option.strategy: option for option in rec.ranking}
+    assert rec.strategy == "event"
+    assert ranking["sdk"].reasons == [
+        "why not: it scores 0, 2 below event (2)",
+        "why not: Internal tooling (`decision.internal-tooling`, sdk +6) does not apply: "
+        "internal_tooling = true (is false)",
+    ]
+    assert (
+        "why not: High-volume reads, low writes (`decision.high-read-low-write`, replica +4) "
+        "does not apply: reads_per_second >= 100 (is 20)"
+    ) in ranking["replica"].reasons
+    assert not any(r.startswith("why not") for r in ranking["event"].reasons)
+
+
+def test_a_tie_says_the_fixed_order_decided() -> None:
+    rec = recommend(
+        validate_answers(
+            {
+                "freshness": "seconds",
+                "reads_per_second": 1000,
+                "writes_per_second": 100,
+                "must_survive_owner_outage": True,
+            }
+        )
+    )
+    ranking = {option.strategy: option for option in rec.ranking}
+    assert ranking["event"].score == ranking["replica"].score
+    assert rec.strategy == "event"
+    assert (
+        "why not: it ties with event at 3; ties go to the earlier of api, event, replica, sdk"
+    ) in ranking["replica"].reasons
+
+
 def test_practices_follow_the_patterns() -> None:
     rec = recommend(
         validate_answers({"freshness": "seconds", "reads_per_second": 900, "writes_per_second": 2})
@@ -84,6 +121,9 @@ def test_every_answer_set_gives_a_valid_deterministic_recommendation(
     assert (rec.broker is None) == ("event" not in rec.patterns)
     assert "replica" not in rec.patterns or "event" in rec.patterns
     assert sorted(o.strategy for o in rec.ranking) == ["api", "event", "replica", "sdk"]
+    for option in rec.ranking:
+        if option.strategy != rec.strategy:
+            assert any(r.startswith(("why not: ", "excluded: ")) for r in option.reasons), option
     shared = [w for w in rec.warnings if w.id == "shared-db"]
     assert bool(shared) == answers["shared_database"]
 

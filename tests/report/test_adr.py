@@ -59,3 +59,15 @@ def test_diagram_follows_the_patterns(replica: Recommendation) -> None:
 def test_labels_are_escaped(replica: Recommendation) -> None:
     flow = mermaid(replica, owner='a"b')
     assert "a#quot;b" in flow and 'a"b' not in flow
+
+
+def test_every_losing_option_says_why_it_lost() -> None:
+    # No rule scores sdk or replica down for these answers; they still lost, and say why.
+    rec = recommend(
+        validate_answers({"freshness": "seconds", "reads_per_second": 20, "writes_per_second": 5})
+    )
+    text = adr_markdown(rec)
+    assert "Neutral" not in text
+    sdk = text.split("### Shared SDK\n", 1)[1].split("\n## ", 1)[0]
+    assert "* Bad, because it scores 0, 2 below event (2)" in sdk
+    assert "internal_tooling = true (is false)" in sdk
