@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from advisor.engine import conditions
 from advisor.engine.model import DecisionTable, LoadedRule, Rule, RuleFile, RuleSet
-from advisor.errors import RulesError
-from advisor.questions.model import example_facts
+from advisor.errors import AnswersError, RulesError
+from advisor.questions.model import example_facts, validate_answers
 from advisor.resources import rules_dir
 
 TABLE_FILE = "decision-table.yaml"
@@ -83,9 +83,20 @@ def _read_table(path: Path) -> DecisionTable:
         raise RulesError(f"{path.parent}: {TABLE_FILE} is missing")
     raw = _yaml(path)
     try:
-        return DecisionTable.model_validate(raw)
+        table = DecisionTable.model_validate(raw)
     except ValidationError as exc:
         raise RulesError(_describe(path, raw, exc)) from None
+    _check_scenarios(path, table)
+    return table
+
+
+def _check_scenarios(path: Path, table: DecisionTable) -> None:
+    """Each row's scenario must be a valid answer set, or evaluating it proves nothing."""
+    for row in table.rows:
+        try:
+            validate_answers(row.scenario)
+        except AnswersError as exc:
+            raise RulesError(f"{path.name}: row '{row.id}': scenario: {exc}") from None
 
 
 def _describe(path: Path, raw: object, exc: ValidationError) -> str:
@@ -97,7 +108,8 @@ def _describe(path: Path, raw: object, exc: ValidationError) -> str:
         items = raw.get(loc[0]) if isinstance(raw, dict) else None
         item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
         name = item.get("id") if isinstance(item, dict) else None
-        label = f"rule '{name}'" if name else f"{loc[0]}[{loc[1]}]"
+        kind = "rule" if loc[0] == "rules" else "row"
+        label = f"{kind} '{name}'" if name else f"{loc[0]}[{loc[1]}]"
         field = ".".join(str(part) for part in loc[2:]) or "entry"
         return f"{path.name}: {label}: {field}: {error['msg'].lower()}"
     return f"{path.name}: {where}: {error['msg'].lower()}"

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.engine.conditions import Condition
-from advisor.types import Broker, Level, Strategy
+from advisor.types import AnswerValue, Broker, Level, Strategy
 
 
 class _Data(BaseModel):
@@ -69,6 +69,9 @@ class DecisionRow(_Data):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     use_case: str
     best_option: Strategy
+    scenario: dict[str, AnswerValue] = Field(
+        description="Answers typical of the use case; evaluating them must give best_option."
+    )
 
 
 class DecisionTable(_Data):

@@ -15,7 +15,7 @@ from advisor.engine import conditions
 from advisor.engine.evaluate import Trace, evaluate
 from advisor.engine.loader import load_rules
 from advisor.engine.model import LoadedRule, RuleSet
-from advisor.questions.model import questions
+from advisor.questions.model import questions, validate_answers
 from advisor.types import STRATEGIES, AnswerValue
 
 Answers = dict[str, AnswerValue]
@@ -27,7 +27,7 @@ def validate_rules(directory: Path | None = None) -> list[str]:
     Malformed files raise :class:`advisor.errors.RulesError` from the loader.
     """
     rules = load_rules(directory)
-    return [*uncovered_rows(rules), *contradictions(rules)]
+    return [*uncovered_rows(rules), *unmet_rows(rules), *contradictions(rules)]
 
 
 def uncovered_rows(rules: RuleSet) -> Iterator[str]:
@@ -38,6 +38,21 @@ def uncovered_rows(rules: RuleSet) -> Iterator[str]:
             yield (
                 f"decision-table row '{row.id}' ({row.use_case} -> {row.best_option}) "
                 "is covered by no rule that favours it"
+            )
+
+
+def unmet_rows(rules: RuleSet) -> Iterator[str]:
+    """Decision-table rows whose scenario, evaluated with every rule, gives another strategy.
+
+    Tags alone prove little: a row's rule may favour the row's option and still be
+    outweighed by the other rules; evaluating the row's scenario proves the row holds.
+    """
+    for row in rules.table:
+        got = evaluate(validate_answers(row.scenario), rules).strategy
+        if got != row.best_option:
+            yield (
+                f"decision-table row '{row.id}' ({row.use_case} -> {row.best_option}): "
+                f"its scenario {_show(row.scenario, {})} gives {got}"
             )
 
 
@@ -151,7 +166,8 @@ def _defaults() -> Answers:
     return values
 
 
-def _show(answers: Answers) -> str:
-    defaults = _defaults()
+def _show(answers: Answers, defaults: Answers | None = None) -> str:
+    """The answers that differ from ``defaults`` (default: the catalogue's), in key order."""
+    defaults = _defaults() if defaults is None else defaults
     changed = {k: v for k, v in answers.items() if v != defaults.get(k)}
     return "{" + ", ".join(f"{k}: {v}" for k, v in sorted(changed.items())) + "}"

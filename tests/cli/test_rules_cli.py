@@ -58,6 +58,20 @@ def test_validate_reports_problems_with_exit_1(rules_copy: Path) -> None:
     assert "invalid: rules 'extra.x'" in done.stderr or "'extra.x' excludes" in done.stderr
 
 
+def test_validate_evaluates_each_row_scenario(rules_copy: Path) -> None:
+    decision = rules_copy / "decision.yaml"
+    data = yaml.safe_load(decision.read_text(encoding="utf-8"))
+    for rule in data["rules"]:
+        if rule["id"] == "decision.high-read-low-write":
+            rule["scores"] = {"replica": 0.5}
+    decision.write_text(yaml.safe_dump(data), encoding="utf-8")
+    done = advisor("rules", "validate", str(rules_copy))
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("invalid: decision-table row 'high-read-low-write' ")
+    assert done.stderr.rstrip().endswith("gives event")
+
+
 def test_validate_malformed_folder_is_exit_2(rules_copy: Path) -> None:
     (rules_copy / "extra.yaml").write_text("rules: [{id: 1}]\n", encoding="utf-8")
     done = advisor("rules", "validate", str(rules_copy))

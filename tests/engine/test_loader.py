@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from advisor.engine.loader import load_rules
 from advisor.engine.model import rule_file_schema
@@ -81,6 +82,36 @@ def test_missing_decision_table(rules_copy: Path) -> None:
     (rules_copy / "decision-table.yaml").unlink()
     with pytest.raises(RulesError, match=r"decision-table\.yaml is missing"):
         load_rules(rules_copy)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        (
+            {"freshness": "weekly", "reads_per_second": 1, "writes_per_second": 1},
+            "decision-table.yaml: row 'internal-tooling': scenario: answer 'freshness': ",
+        ),
+        (
+            {"freshness": "hours"},
+            "decision-table.yaml: row 'internal-tooling': scenario: missing required answers",
+        ),
+        (None, "decision-table.yaml: row 'internal-tooling': scenario: field required"),
+    ],
+)
+def test_broken_row_scenario_is_named(
+    rules_copy: Path, scenario: dict[str, object] | None, expected: str
+) -> None:
+    table = rules_copy / "decision-table.yaml"
+    data = yaml.safe_load(table.read_text(encoding="utf-8"))
+    row = next(row for row in data["rows"] if row["id"] == "internal-tooling")
+    if scenario is None:
+        del row["scenario"]
+    else:
+        row["scenario"] = scenario
+    table.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(RulesError) as caught:
+        load_rules(rules_copy)
+    assert str(caught.value).startswith(expected), caught.value
 
 
 def test_not_a_folder(tmp_path: Path) -> None:

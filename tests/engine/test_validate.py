@@ -28,6 +28,25 @@ def test_uncovered_row(rules_copy: Path) -> None:
     assert "row 'internal-tooling'" in problems[0]
 
 
+def _edit_rule(folder: Path, name: str, rule_id: str, **changes: object) -> None:
+    path = folder / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for rule in data["rules"]:
+        if rule["id"] == rule_id:
+            rule.update(changes)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
+def test_row_outweighed_although_tagged(rules_copy: Path) -> None:
+    # The row's rule still favours replica, so only evaluating the scenario can tell.
+    _edit_rule(rules_copy, "decision.yaml", "decision.high-read-low-write", scores={"replica": 0.5})
+    assert validate_rules(rules_copy) == [
+        "decision-table row 'high-read-low-write' (High-volume reads, low writes -> replica): "
+        "its scenario {freshness: seconds, reads_per_second: 2000, writes_per_second: 5} "
+        "gives event"
+    ]
+
+
 def test_every_strategy_excluded(add_rules: Callable[[list[dict[str, object]]], Path]) -> None:
     folder = add_rules(
         [
