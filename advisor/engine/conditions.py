@@ -14,7 +14,7 @@ always holds. ``contains`` tests membership in a list-valued fact such as ``patt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,12 +101,20 @@ Condition = Compare | AllOf | AnyOf | Not
 ALWAYS: Condition = AllOf(())
 
 
-def parse(raw: object, known_facts: Mapping[str, object], path: str = "") -> Condition:
+def parse(
+    raw: object,
+    known_facts: Mapping[str, object],
+    path: str = "",
+    choices: Mapping[str, Sequence[str]] | None = None,
+) -> Condition:
     """Parse YAML data into a condition, checking fact names against ``known_facts``.
 
     ``known_facts`` maps each fact name to an example of its type (used to check that
-    comparisons fit the fact). Raises :class:`ConditionSyntaxError` naming the path.
+    comparisons fit the fact); ``choices`` gives the values a choice fact can take, so a
+    comparison with any other value (which could never hold) is refused.
+    Raises :class:`ConditionSyntaxError` naming the path.
     """
+    allowed = choices or {}
     if raw is None or raw is True:
         return ALWAYS
     if not isinstance(raw, Mapping) or not raw:
@@ -117,18 +125,25 @@ def parse(raw: object, known_facts: Mapping[str, object], path: str = "") -> Con
         if key in ("all", "any"):
             if not isinstance(value, list) or not value:
                 raise ConditionSyntaxError(where, f"'{key}' takes a non-empty list")
-            subs = tuple(parse(item, known_facts, f"{where}[{i}]") for i, item in enumerate(value))
+            subs = tuple(
+                parse(item, known_facts, f"{where}[{i}]", allowed) for i, item in enumerate(value)
+            )
             parts.append(AllOf(subs) if key == "all" else AnyOf(subs))
         elif key == "not":
-            parts.append(Not(parse(value, known_facts, where)))
+            parts.append(Not(parse(value, known_facts, where, allowed)))
         elif key in known_facts:
-            parts.extend(_parse_comparisons(str(key), value, known_facts[key], where))
+            fact = str(key)
+            parts.extend(
+                _parse_comparisons(fact, value, known_facts[key], allowed.get(fact), where)
+            )
         else:
             raise ConditionSyntaxError(where, f"unknown answer key '{key}'")
     return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
 
-def _parse_comparisons(fact: str, raw: object, example: object, path: str) -> Iterator[Compare]:
+def _parse_comparisons(
+    fact: str, raw: object, example: object, choices: Sequence[str] | None, path: str
+) -> Iterator[Compare]:
     if not isinstance(raw, Mapping):
         raw = {"eq": raw}
     if not raw:
@@ -136,16 +151,18 @@ def _parse_comparisons(fact: str, raw: object, example: object, path: str) -> It
     for op, value in raw.items():
         if op not in _COMPARATORS:
             raise ConditionSyntaxError(path, f"unknown operator '{op}'")
-        _check_operand(fact, op, value, example, f"{path}.{op}")
+        _check_operand(fact, op, value, example, choices, f"{path}.{op}")
         yield Compare(fact, op, tuple(value) if isinstance(value, list) else value)
 
 
-def _check_operand(fact: str, op: str, value: object, example: object, path: str) -> None:
+def _check_operand(
+    fact: str, op: str, value: object, example: object, choices: Sequence[str] | None, path: str
+) -> None:
     if op in _LISTS:
         if not isinstance(value, list) or not value:
             raise ConditionSyntaxError(path, f"'{op}' takes a non-empty list")
         for item in value:
-            _check_operand(fact, "eq", item, example, path)
+            _check_operand(fact, "eq", item, example, choices, path)
         return
     if op == "contains":
         if not isinstance(example, list | tuple):
@@ -160,6 +177,10 @@ def _check_operand(fact: str, op: str, value: object, example: object, path: str
     if not ok:
         raise ConditionSyntaxError(
             path, f"'{op}' with {value!r} does not fit '{fact}' ({type(example).__name__})"
+        )
+    if choices is not None and value not in choices:
+        raise ConditionSyntaxError(
+            path, f"{value!r} is not a choice of '{fact}' ({', '.join(choices)})"
         )
 
 

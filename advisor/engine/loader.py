@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from advisor.engine import conditions
 from advisor.engine.model import DecisionTable, LoadedRule, Rule, RuleFile, RuleSet
 from advisor.errors import AnswersError, RulesError
-from advisor.questions.model import example_facts, validate_answers
+from advisor.questions.model import example_facts, questions, validate_answers
 from advisor.resources import rules_dir
 
 TABLE_FILE = "decision-table.yaml"
@@ -130,8 +130,13 @@ def _check_stage(path: Path, rule: Rule) -> None:
         )
 
 
+def _choices() -> dict[str, tuple[str, ...]]:
+    """The values each choice question allows, which a condition must stay within."""
+    return {q.key: q.choices for q in questions() if q.type == "choice"}
+
+
 def _condition(path: Path, rule: Rule) -> conditions.Condition:
     try:
-        return conditions.parse(rule.when, example_facts(), "when")
+        return conditions.parse(rule.when, example_facts(), "when", _choices())
     except conditions.ConditionSyntaxError as exc:
         raise RulesError(f"{path.name}: rule '{rule.id}': {exc}") from None

@@ -78,3 +78,25 @@ def test_validate_malformed_folder_is_exit_2(rules_copy: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("advisor: error: extra.yaml: ")
     assert "Traceback" not in done.stderr
+
+
+def test_validate_refuses_a_value_no_answer_can_take(rules_copy: Path) -> None:
+    extra = {
+        "rules": [
+            {
+                "id": "extra.weekly",
+                "title": "t",
+                "explain": "e",
+                "source": "s",
+                "when": {"freshness": "weekly"},
+                "scores": {"replica": 1},
+            }
+        ]
+    }
+    (rules_copy / "extra.yaml").write_text(yaml.safe_dump(extra), encoding="utf-8")
+    done = advisor("rules", "validate", str(rules_copy))
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "advisor: error: extra.yaml: rule 'extra.weekly': when.freshness.eq: "
+        "'weekly' is not a choice of 'freshness' (realtime, seconds, minutes, hours)"
+    )

@@ -66,6 +66,16 @@ def test_malformed(raw: object, message: str) -> None:
     assert message in str(caught.value)
 
 
+def test_values_outside_the_choices_are_refused() -> None:
+    choices = {"freshness": ("realtime", "hours")}
+    assert parse({"freshness": {"in": ["hours"]}}, FACTS, choices=choices)
+    with pytest.raises(ConditionSyntaxError) as caught:
+        parse({"not": {"freshness": {"ne": "weekly"}}}, FACTS, choices=choices)
+    assert str(caught.value) == (
+        "not.freshness.ne: 'weekly' is not a choice of 'freshness' (realtime, hours)"
+    )
+
+
 def test_facts_and_thresholds() -> None:
     condition = parse(
         {"any": [{"reads_per_second": {"gte": 100}}, {"not": {"freshness": {"in": ["hours"]}}}]},

@@ -37,6 +37,15 @@ def test_committed_schema_is_the_generated_one() -> None:
         ),
         ({**GOOD, "when": {"freshness": {"gte": 3}}}, "rule 'extra.ok': when.freshness.gte"),
         ({**GOOD, "when": {"reads_per_second": {"between": 3}}}, "unknown operator 'between'"),
+        (
+            {**GOOD, "when": {"freshness": "weekly"}},
+            "extra.yaml: rule 'extra.ok': when.freshness.eq: 'weekly' is not a choice of "
+            "'freshness' (realtime, seconds, minutes, hours)",
+        ),
+        (
+            {**GOOD, "when": {"any": [{"existing_broker": {"in": ["kafka", "kinesis"]}}]}},
+            "rule 'extra.ok': when.any[0].existing_broker.in: 'kinesis' is not a choice",
+        ),
         ({**GOOD, "scores": {"graphql": 1}}, "rule 'extra.ok': scores.graphql"),
         ({**GOOD, "broker_exclude": ["kinesis"]}, "rule 'extra.ok': broker_exclude.0"),
         ({**GOOD, "warnings": [{"id": "x", "level": "fatal", "message": "m"}]}, "warnings.0.level"),
