@@ -15,7 +15,6 @@ from pathlib import Path
 OWNER_SERVICE = {{ cookiecutter.owner_service | json_str }}
 OWNER_PKG = {{ cookiecutter.__owner_pkg | json_str }}
 CONSUMER_PKG = {{ cookiecutter.__consumer_pkg | json_str }}
-OWNER_SHORT = {{ cookiecutter.__owner_short | json_str }}
 ENTITY = {{ cookiecutter.entity | json_str }}
 SNAKE = {{ cookiecutter.__entity_snake | json_str }}
 FIELDS = {{ cookiecutter.fields | fields | list | tojson }}

@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from {{ cookiecutter.__owner_short }}_sdk import {{ E }}, {{ E }}Client, {{ E }}In, {{ E }}Page, NotFound, SdkError
+from {{ cookiecutter.__sdk_pkg }} import {{ E }}, {{ E }}Client, {{ E }}In, {{ E }}Page, NotFound, SdkError
 
 ROOT = Path(__file__).resolve().parents[1]
 OPENAPI = json.loads((ROOT / "contracts" / "openapi" / "{{ cookiecutter.owner_service }}.json").read_text("utf-8"))
-SDK = ROOT / "libs" / "{{ cookiecutter.__owner_short }}-sdk" / "{{ cookiecutter.__owner_short }}_sdk"
+SDK = ROOT / "libs" / "{{ cookiecutter.__owner_short }}-sdk" / "{{ cookiecutter.__sdk_pkg }}"
 
 
 def shape(schema: dict[str, Any]) -> dict[str, Any]:

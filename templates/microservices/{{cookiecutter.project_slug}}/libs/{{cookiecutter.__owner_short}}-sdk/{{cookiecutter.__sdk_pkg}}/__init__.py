@@ -1,7 +1,7 @@
 """Typed client of {{ cookiecutter.owner_service }}."""
 
-from {{ cookiecutter.__owner_short }}_sdk.client import {{ cookiecutter.entity }}Client, NotFound, SdkError
-from {{ cookiecutter.__owner_short }}_sdk.models import {{ cookiecutter.entity }}, {{ cookiecutter.entity }}In, {{ cookiecutter.entity }}Page
+from {{ cookiecutter.__sdk_pkg }}.client import {{ cookiecutter.entity }}Client, NotFound, SdkError
+from {{ cookiecutter.__sdk_pkg }}.models import {{ cookiecutter.entity }}, {{ cookiecutter.entity }}In, {{ cookiecutter.entity }}Page
 
 __version__ = "1.0.0"
 __all__ = [

@@ -10,7 +10,7 @@ from types import TracebackType
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from {{ cookiecutter.__owner_short }}_sdk.models import {{ E }}, {{ E }}In, {{ E }}Page
+from {{ cookiecutter.__sdk_pkg }}.models import {{ E }}, {{ E }}In, {{ E }}Page
 
 DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 
