@@ -203,3 +203,36 @@ async def test_messages_arriving_together_share_one_transaction(
     assert outcomes == ["applied"] * 5
     assert sizes == [5]
     assert await count(consumer, ProcessedMessage) == 5
+
+
+async def test_a_message_is_not_acknowledged_when_dead_lettering_it_fails(
+    consumer: Any, deliver: Any, test_broker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from faststream.message import StreamMessage
+
+    settled: list[str] = []
+    for verb in ("ack", "nack", "reject"):
+        real = getattr(StreamMessage, verb)
+
+        async def record(message: Any, real: Any = real, verb: str = verb) -> None:
+            settled.append(verb)
+            await real(message)
+
+        monkeypatch.setattr(StreamMessage, verb, record)
+
+    async def unreachable(*args: Any) -> None:
+        raise ConnectionError("dead-letter destination down")
+
+    monkeypatch.setattr(consumer_module.messaging, "dead_letter", unreachable)
+    async with test_broker(consumer.broker) as broker:
+        # The handler fails with the error, so the message is not settled as handled.
+        with pytest.raises(ConnectionError):
+            await deliver(broker, b"{not json")
+{%- if cookiecutter.broker == 'rabbitmq' %}
+    # Nacked, neither acknowledged nor dropped: the broker hands it out again.
+    assert settled == ["nack"]
+{%- else %}
+    # The in-memory Kafka broker hands out messages already committed, so it settles
+    # nothing; against Kafka the subscriber's NACK_ON_ERROR seeks back to the record.
+    assert "ack" not in settled
+{%- endif %}

@@ -130,14 +130,16 @@ class Consumer:
             batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
             try:
                 outcomes = await self.handle_batch([(raw, key) for raw, key, _ in batch])
-            except BaseException as exc:  # e.g. the dead-letter destination is down
+            except Exception as exc:
+                # E.g. the dead-letter destination is down: each handler of the batch raises
+                # it, so its message is nacked and redelivered; the next batch still goes.
                 for *_, done in batch:
-                    if done.done():
-                        continue
-                    if isinstance(exc, Exception):
+                    if not done.done():
                         done.set_exception(exc)
-                    else:
-                        done.cancel()
+                continue
+            except BaseException:
+                for *_, done in batch:
+                    done.cancel()
                 raise
             for (*_, done), outcome in zip(batch, outcomes, strict=True):
                 if not done.done():  # its handler may have been cancelled meanwhile
@@ -221,7 +223,9 @@ def create_consumer(settings: Settings | None = None, database_url: str | None =
         messaging.CHANNEL,
         group_id=messaging.GROUP,
         auto_offset_reset="earliest",
-        ack_policy=AckPolicy.ACK,  # commit the offsets only after the handler returned
+        # Commit the offsets only once the handler returned; if it raised (the dead-letter
+        # topic unreachable), seek back so the batch is read again. (ACK would commit anyway.)
+        ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=undecoded,
         batch=True,
         max_records=consumer.max_batch,
@@ -233,7 +237,9 @@ def create_consumer(settings: Settings | None = None, database_url: str | None =
     @broker.subscriber(
         messaging.QUEUE,
         exchange=messaging.EXCHANGE,
-        ack_policy=AckPolicy.ACK,  # acknowledge only after the handler returned
+        # Acknowledge only once the handler returned; if it raised (the dead-letter queue
+        # unreachable), nack so the broker redelivers it. (ACK would acknowledge anyway.)
+        ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=undecoded,
         # At most this many unacknowledged messages at a time: those waiting for the
         # transaction being written make up the next batch.
