@@ -10,7 +10,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.answers import answers_files
 from support.cli import advisor, run_main, spawn
+
+from advisor.questions.answers_file import METADATA_KEYS
+from advisor.questions.model import questions
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "answers.yml"
 CONTRACT_KEYS = [
@@ -117,43 +121,129 @@ def test_questions_and_schema() -> None:
     assert "reads_per_second" in schema["properties"]
 
 
-junk = st.one_of(
-    st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
-    st.recursive(
-        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10)),
-        lambda inner: (
-            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-        ),
-        max_leaves=10,
-    ).map(lambda value: yaml.safe_dump(value)),
-    st.fixed_dictionaries(
-        {
-            "freshness": st.text(max_size=8),
-            "reads_per_second": st.integers(-5, 5) | st.text(max_size=3),
-            "writes_per_second": st.one_of(
-                st.none(), st.integers(-3, -1), st.floats(allow_nan=False)
-            ),
-        }
-    ).map(json.dumps),
-)
+# --- answers files, fuzzed: every invalid one is exit 2, every valid one exit 0 ---------
+
+KNOWN_KEYS = {q.key for q in questions()} | METADATA_KEYS
+BROKEN_YAML = [
+    "key: [unclosed",
+    "key: {a: 1",
+    "- item",
+    "  bad: indentation",
+    'key: "unterminated',
+    ": no key",
+    "key: @reserved",
+    "\tkey: tab",
+    "key: *undefined",
+]
+#: Values of no answer's type: a number with a fraction is no integer, and so on.
+ODD = {
+    "int": st.one_of(
+        st.booleans(),
+        st.text(max_size=6),
+        st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: not f.is_integer()),
+        st.lists(st.integers(), max_size=2),
+        st.none(),
+    ),
+    "bool": st.one_of(
+        st.integers(),
+        st.text(max_size=6),
+        st.floats(allow_nan=False),
+        st.lists(st.booleans(), max_size=2),
+        st.none(),
+    ),
+    "choice": st.one_of(
+        st.integers(),
+        st.booleans(),
+        st.floats(allow_nan=False),
+        st.lists(st.text(max_size=3)),
+        st.none(),
+    ),
+}
+
+
+def _dump(data: object, as_json: bool) -> str:
+    return json.dumps(data) if as_json else yaml.safe_dump(data)
+
+
+@st.composite
+def invalid_files(draw: st.DrawFn) -> tuple[str, str, str]:
+    """(file suffix, text, what the message must say): each file has exactly one fault."""
+    base = draw(answers_files())
+    as_json = draw(st.booleans())
+    suffix = ".json" if as_json else ".yml"
+    fault = draw(
+        st.sampled_from(["unknown", "type", "range", "choice", "syntax", "top-level", "missing"])
+    )
+    if fault == "unknown":
+        key = draw(st.text(min_size=1, max_size=20).filter(lambda k: k not in KNOWN_KEYS))
+        return suffix, _dump({**base, key: draw(st.integers())}, as_json), "unknown answer key"
+    if fault == "type":
+        q = draw(st.sampled_from(questions()))
+        return suffix, _dump({**base, q.key: draw(ODD[q.type])}, as_json), f"answer '{q.key}'"
+    if fault == "range":
+        q = draw(st.sampled_from([q for q in questions() if q.type == "int"]))
+        low = draw(st.integers(max_value=(q.min or 0) - 1))
+        return suffix, _dump({**base, q.key: low}, as_json), f"answer '{q.key}'"
+    if fault == "choice":
+        q = draw(st.sampled_from([q for q in questions() if q.type == "choice"]))
+        bad = draw(st.text(max_size=12).filter(lambda text: text not in q.choices))
+        return suffix, _dump({**base, q.key: bad}, as_json), f"answer '{q.key}'"
+    if fault == "syntax":
+        if as_json:
+            text = json.dumps(base)
+            broken = draw(st.sampled_from([text[:-1], text[:-1] + ",}", text.replace('"', "'")]))
+            return suffix, broken, "malformed JSON"
+        return suffix, yaml.safe_dump(base) + draw(st.sampled_from(BROKEN_YAML)), "malformed YAML"
+    if fault == "top-level":
+        scalar = st.one_of(st.integers(), st.booleans(), st.text(min_size=1, max_size=8))
+        top = draw(st.lists(scalar, max_size=3) | scalar.filter(lambda v: v != ""))
+        return suffix, _dump(top, as_json), "must be a mapping"
+    required = [q.key for q in questions() if q.required]
+    gone = draw(st.sampled_from(required))
+    rest = {key: value for key, value in base.items() if key != gone}
+    return suffix, _dump(rest, as_json), f"missing required answers: {gone}"
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(text=junk)
-def test_any_invalid_answers_file_is_exit_2_without_traceback(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+@given(case=invalid_files())
+def test_every_invalid_answers_file_is_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: tuple[str, str, str]
 ) -> None:
-    path = tmp_path / "answers.yml"
+    suffix, text, says = case
+    path = tmp_path / f"answers{suffix}"
     path.write_text(text, encoding="utf-8", errors="surrogateescape")
     capsys.readouterr()
     code = run_main(["recommend", "--answers", str(path), "--format", "json"])
-    err = capsys.readouterr().err
-    assert code in (0, 2)
-    if code == 2:
-        assert err.startswith("advisor: error: ") and err.count("\n") == 1, err
+    out, err = capsys.readouterr()
+    assert code == 2, (text, out)
+    assert out == ""
+    assert err.startswith("advisor: error: ") and err.count("\n") == 1, err
+    assert says in err, err
     assert "Traceback" not in err
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(answers=answers_files(), as_json=st.booleans(), compatibility=st.booleans())
+def test_every_valid_answers_file_is_exit_0(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    answers: dict[str, object],
+    as_json: bool,
+    compatibility: bool,
+) -> None:
+    content = {**answers, "compatibility": "BACKWARD"} if compatibility else answers
+    path = tmp_path / ("answers.json" if as_json else "answers.yml")
+    path.write_text(_dump(content, as_json), encoding="utf-8")
+    capsys.readouterr()
+    code = run_main(["recommend", "--answers", str(path), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    defaults = {q.key: q.default for q in questions() if not q.required}
+    assert json.loads(out)["answers"] == {**defaults, **answers}
 
 
 # --- the wizard on a real pseudo-terminal ----------------------------------------------
