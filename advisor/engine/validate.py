@@ -1,5 +1,8 @@
 """Prove a rule set well-formed, complete against the decision table, and free of contradictions.
 
+A contradiction includes rules leaving the recommendation without a strategy, or with
+events but no broker to carry them.
+
 Contradictions are searched for, not assumed away: the answer space is enumerated over
 the facts the rules involved read, at the boundary values their conditions compare
 with, so every distinct behaviour of those rules is visited.
@@ -27,7 +30,13 @@ def validate_rules(directory: Path | None = None) -> list[str]:
     Malformed files raise :class:`advisor.errors.RulesError` from the loader.
     """
     rules = load_rules(directory)
-    return [*uncovered_rows(rules), *unmet_rows(rules), *contradictions(rules)]
+    witnesses = _pattern_witnesses(rules)
+    return [
+        *uncovered_rows(rules),
+        *unmet_rows(rules),
+        *contradictions(rules, witnesses),
+        *brokerless_events(rules, witnesses),
+    ]
 
 
 def uncovered_rows(rules: RuleSet) -> Iterator[str]:
@@ -63,8 +72,11 @@ def _favours(item: LoadedRule, strategy: str) -> bool:
     )
 
 
-def contradictions(rules: RuleSet) -> Iterator[str]:
-    """Answer sets on which the rules contradict each other, one message per kind and pair."""
+def contradictions(rules: RuleSet, witnesses: list[Answers] | None = None) -> Iterator[str]:
+    """Answer sets on which the rules contradict each other, one message per kind and pair.
+
+    ``witnesses`` are :func:`_pattern_witnesses` of ``rules``, if already computed.
+    """
     reported: set[tuple[str, ...]] = set()
     excluders = [item for item in rules.rules if item.rule.exclude]
     for answers in _space(excluders):
@@ -74,7 +86,7 @@ def contradictions(rules: RuleSet) -> Iterator[str]:
             if key not in reported:
                 reported.add(key)
                 yield f"rules {', '.join(key[1:])} exclude every strategy for {_show(answers)}"
-    witnesses = _pattern_witnesses(rules)
+    witnesses = _pattern_witnesses(rules) if witnesses is None else witnesses
     for first, second in itertools.combinations(rules.rules, 2):
         clash = _static_clash(first, second)
         if clash is None:
@@ -88,6 +100,30 @@ def contradictions(rules: RuleSet) -> Iterator[str]:
                     f"for {_show(answers)}"
                 )
                 break
+
+
+def brokerless_events(rules: RuleSet, witnesses: list[Answers] | None = None) -> Iterator[str]:
+    """Answer sets on which events flow but the rules rule out every broker.
+
+    The recommendation's ``broker`` would be null although its patterns contain
+    ``event``, which the JSON contract forbids and ``advisor new`` cannot render. The
+    facts the broker-excluding rules read are varied over one answer set per reachable
+    set of patterns (``witnesses``), as for contradictions.
+    """
+    excluders = [item for item in rules.rules if item.rule.broker_exclude]
+    bases = _pattern_witnesses(rules) if witnesses is None else witnesses
+    reported: set[tuple[str, ...]] = set()
+    for answers in _space(excluders, bases):
+        trace = evaluate(answers, rules)
+        if "event" not in trace.patterns or trace.broker is not None:
+            continue
+        ids = tuple(sorted(item.id for item in trace.fired if item.rule.broker_exclude))
+        if ids not in reported:
+            reported.add(ids)
+            yield (
+                f"rules {', '.join(ids)} exclude every broker while events flow "
+                f"for {_show(answers)}"
+            )
 
 
 def _static_clash(a: LoadedRule, b: LoadedRule) -> str | None:

@@ -100,3 +100,24 @@ def test_validate_refuses_a_value_no_answer_can_take(rules_copy: Path) -> None:
         "advisor: error: extra.yaml: rule 'extra.weekly': when.freshness.eq: "
         "'weekly' is not a choice of 'freshness' (realtime, seconds, minutes, hours)"
     )
+
+
+def test_validate_fails_when_events_would_have_no_broker(rules_copy: Path) -> None:
+    extra = {
+        "rules": [
+            {
+                "id": "extra.no-brokers",
+                "title": "t",
+                "explain": "e",
+                "source": "s",
+                "applies_to": ["replica"],
+                "broker_exclude": ["kafka", "rabbitmq", "nats", "sns-sqs"],
+            }
+        ]
+    }
+    (rules_copy / "extra.yaml").write_text(yaml.safe_dump(extra), encoding="utf-8")
+    done = advisor("rules", "validate", str(rules_copy))
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        "invalid: rules extra.no-brokers exclude every broker while events flow for {"
+    )

@@ -108,3 +108,26 @@ def test_exclusion_of_an_added_pattern(
     )
     problems = validate_rules(folder)
     assert any("'extra.no-events' excludes ['event']" in p for p in problems), problems
+
+
+def test_events_with_every_broker_excluded(
+    add_rules: Callable[[list[dict[str, object]]], Path],
+) -> None:
+    # broker.replay already rules out the queues when replay is needed; this takes the logs.
+    folder = add_rules(
+        [
+            {
+                **BASE,
+                "id": "extra.no-logs",
+                "applies_to": ["event"],
+                "when": {"writes_per_second": {"gte": 1000}},
+                "broker_exclude": ["kafka", "nats"],
+            }
+        ]
+    )
+    problems = validate_rules(folder)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(
+        "rules broker.replay, extra.no-logs exclude every broker while events flow for {"
+    )
+    assert "needs_replay: True" in problems[0] and "writes_per_second: 1000" in problems[0]
