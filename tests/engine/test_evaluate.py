@@ -95,6 +95,29 @@ def test_practices_follow_the_patterns() -> None:
     assert all(p.source for p in rec.practices)
 
 
+#: The seed's "Best Practices" bullets: the term each names, and a pattern it concerns.
+SEED_BEST_PRACTICES = [
+    ("event-driven architecture", "event"),  # ... for real-time async updates
+    ("read replicas", "replica"),  # ... or materialized views for high-read access
+    ("bounded contexts", "api"),  # Respect bounded contexts from Domain-Driven Design
+    ("schema versioning", "event"),  # ... and backward compatibility for events
+    ("idempotent consumers", "event"),  # ... and retry logic in async flows
+]
+PATTERN_ANSWERS = {
+    "api": {"freshness": "realtime", "reads_per_second": 5, "writes_per_second": 5},
+    "event": {"freshness": "minutes", "reads_per_second": 5, "writes_per_second": 5},
+    "replica": {"freshness": "seconds", "reads_per_second": 2000, "writes_per_second": 5},
+}
+
+
+@pytest.mark.parametrize(("term", "pattern"), SEED_BEST_PRACTICES)
+def test_each_seed_best_practice_is_a_practice_of_its_pattern(term: str, pattern: str) -> None:
+    rec = recommend(validate_answers(PATTERN_ANSWERS[pattern]))
+    assert pattern in rec.patterns
+    sources = [p.source for p in rec.practices]
+    assert any("Best Practices (" in s and term in s.lower() for s in sources), sources
+
+
 def answer_sets() -> st.SearchStrategy[dict[str, Any]]:
     """Every valid answer set the catalogue allows."""
     fields: dict[str, st.SearchStrategy[Any]] = {}
