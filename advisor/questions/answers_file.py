@@ -19,31 +19,102 @@ from advisor.types import AnswerValue
 METADATA_KEYS = frozenset({"project", "compatibility", "shared_database_reason"})
 
 
+#: Answers files are a dozen short lines; anything near this is not one (and is not read).
+MAX_BYTES = 1024 * 1024
+#: Values in a YAML document once its aliases are expanded: bounds an alias bomb, whose
+#: few kilobytes expand to billions of values when validated or quoted in a message.
+MAX_VALUES = 10_000
+
+
 def read_answers_file(path: Path) -> dict[str, object]:
     """The raw mapping in an answers file (YAML, of which JSON is a subset); {} when empty."""
+    path = Path(path)
+    text = _read_text(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AnswersError(f"answers file {path}: no such file") from None
-    except IsADirectoryError:
-        raise AnswersError(f"answers file {path}: is a directory") from None
-    except UnicodeDecodeError:
-        raise AnswersError(f"answers file {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise AnswersError(f"answers file {path}: cannot read ({exc.strerror})") from None
-    try:
-        data = json.loads(text) if Path(path).suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix == ".json" else _load_yaml(path, text)
     except json.JSONDecodeError as exc:
         raise AnswersError(f"answers file {path}: malformed JSON at line {exc.lineno}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise AnswersError(f"answers file {path}: malformed YAML{where}") from None
+    except RecursionError:
+        # Both parsers recurse per level of nesting; thousands of "[" exhaust the stack.
+        raise AnswersError(f"answers file {path}: nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise AnswersError(f"answers file {path}: must be a mapping of answer keys to values")
     return {str(key): value for key, value in data.items() if key not in METADATA_KEYS}
+
+
+def _read_text(path: Path) -> str:
+    try:
+        with path.open("rb") as stream:
+            # One byte past the limit tells a file that is too large, whatever size it reports.
+            raw = stream.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise AnswersError(f"answers file {path}: no such file") from None
+    except IsADirectoryError:
+        raise AnswersError(f"answers file {path}: is a directory") from None
+    except OSError as exc:
+        raise AnswersError(f"answers file {path}: cannot read ({exc.strerror})") from None
+    if len(raw) > MAX_BYTES:
+        raise AnswersError(f"answers file {path}: larger than {MAX_BYTES // 2**20} MiB")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise AnswersError(f"answers file {path}: not UTF-8 text") from None
+
+
+def _load_yaml(path: Path, text: str) -> object:
+    """``yaml.safe_load``, refusing documents that expand past :data:`MAX_VALUES` values."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_VALUES:
+            raise AnswersError(
+                f"answers file {path}: more than {MAX_VALUES} values once YAML aliases are expanded"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document has with every alias expanded; past the limit if cyclic.
+
+    Iterative, and each node is counted once (memoised by identity), so a bomb of nested
+    aliases costs time in its size on disk, not in its expansion.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # the path from the root to the node being visited
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        children = _children(node)
+        if children_done:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[id(node)] > MAX_VALUES:
+                return sizes[id(node)]
+        elif id(node) in open_nodes:
+            return MAX_VALUES + 1  # an alias inside its own anchor: infinite expansion
+        elif id(node) not in sizes:
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def merge(flags: Mapping[str, object], file_values: Mapping[str, object]) -> dict[str, object]:

@@ -113,6 +113,29 @@ def test_bad_flag_value_and_unknown_flag() -> None:
     assert done.returncode == 2 and "No such option: --colour" in done.stderr
 
 
+REQUIRED = "freshness: minutes\nreads_per_second: 10\nwrites_per_second: 2\n"
+LAUGHS = "".join(
+    f"a{n}: &a{n} [{', '.join([f'*a{n - 1}' if n else 'lol'] * 9)}]\n" for n in range(10)
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "project:\n  " + LAUGHS.replace("\n", "\n  ") + "\nfreshness: *a9\n", id="bomb"
+        ),
+        pytest.param(REQUIRED + "consumers: " + "[" * 20_000 + "]" * 20_000 + "\n", id="deep"),
+    ],
+)
+def test_hostile_answers_files_are_one_short_line(tmp_path: Path, text: str) -> None:
+    (tmp_path / "answers.yml").write_text(text, encoding="utf-8")
+    done = advisor("recommend", "--answers", str(tmp_path / "answers.yml"), timeout=20)
+    assert done.returncode == 2
+    assert done.stderr.startswith("advisor: error: ") and done.stderr.count("\n") == 1
+    assert len(done.stderr) < 300, done.stderr[:300]
+
+
 def test_questions_and_schema() -> None:
     listed = json.loads(advisor("questions", "--format", "json").stdout)
     assert listed[0]["key"] == "freshness" and listed[0]["flag"] == "--freshness"

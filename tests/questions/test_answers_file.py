@@ -82,3 +82,49 @@ def test_unreadable_files(tmp_path: Path) -> None:
     (tmp_path / "bin.yml").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(AnswersError, match="not UTF-8"):
         read_answers_file(tmp_path / "bin.yml")
+
+
+def _bomb(levels: int) -> list[str]:
+    """The YAML "billion laughs": each anchor lists the one before it nine times."""
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, levels):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]")
+    return lines
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    bomb = "project:\n  " + "\n  ".join(_bomb(9)) + "\nfreshness: *a8\n"  # 9**9 values
+    (tmp_path / "bomb.yml").write_text(bomb, encoding="utf-8")
+    with pytest.raises(AnswersError, match="more than 10000 values once YAML aliases"):
+        read_answers_file(tmp_path / "bomb.yml")
+    (tmp_path / "loop.yml").write_text("freshness: &x [*x]\n", encoding="utf-8")
+    with pytest.raises(AnswersError, match="more than 10000 values"):
+        read_answers_file(tmp_path / "loop.yml")
+
+
+def test_aliases_within_the_bound_still_read(tmp_path: Path) -> None:
+    small = "project:\n  " + "\n  ".join(_bomb(3)) + "\n"  # 9**3 values
+    (tmp_path / "a.yml").write_text(
+        REQUIRED + "ordering: &o global\nconsumers: &n 3\n" + small, encoding="utf-8"
+    )
+    answers = load_answers(tmp_path / "a.yml")
+    assert (answers["ordering"], answers["consumers"]) == ("global", 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("deep.yml", "freshness: " + "[" * 5000 + "]" * 5000), ("deep.json", "[" * 50_000)],
+)
+def test_deep_nesting_is_an_error_not_a_crash(tmp_path: Path, name: str, text: str) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(AnswersError, match="nested too deeply"):
+        read_answers_file(tmp_path / name)
+
+
+def test_files_over_one_mebibyte_are_refused(tmp_path: Path) -> None:
+    padding = "# " + "x" * 1000 + "\n"
+    (tmp_path / "big.yml").write_text(REQUIRED + padding * 1100, encoding="utf-8")
+    with pytest.raises(AnswersError, match="larger than 1 MiB"):
+        read_answers_file(tmp_path / "big.yml")
+    (tmp_path / "fits.yml").write_text(REQUIRED + padding * 1000, encoding="utf-8")
+    assert read_answers_file(tmp_path / "fits.yml")["freshness"] == "minutes"

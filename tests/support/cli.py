@@ -11,13 +11,15 @@ from pathlib import Path
 import pexpect
 
 
-def advisor(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def advisor(
+    *args: str, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m advisor ARGS`` as users do; never waits on a terminal."""
     return subprocess.run(
         [sys.executable, "-m", "advisor", *args],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         input=stdin,
     )
 
