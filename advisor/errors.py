@@ -9,8 +9,30 @@
     ├── RenderError         a project cannot be rendered (bad name, DEST exists, template failure)
     └── CheckError          a project cannot be checked (PATH missing, bad option)
 
-Every message is meant for the user: one line naming what is wrong.
+Every message is meant for the user: one line naming what is wrong. A value the user
+gave is quoted with :func:`quoted`, so a megabyte of input gives a short message.
 """
+
+import reprlib
+
+#: How many characters of a user's value a message quotes: enough to recognise it.
+QUOTE_LIMIT = 80
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = QUOTE_LIMIT
+
+
+def clipped(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, ending in "..." when it was longer."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def quoted(value: object) -> str:
+    """``repr(value)`` for a message, at most :data:`QUOTE_LIMIT` characters.
+
+    reprlib bounds the work as well as the text: a huge nested value is not walked whole.
+    """
+    return clipped(_REPR.repr(value))
 
 
 class AdvisorError(Exception):
@@ -54,10 +76,13 @@ class CheckError(AdvisorError):
 
 
 __all__ = [
+    "QUOTE_LIMIT",
     "AdvisorError",
     "AnswersError",
     "CheckError",
     "MissingAnswersError",
     "RenderError",
     "RulesError",
+    "clipped",
+    "quoted",
 ]

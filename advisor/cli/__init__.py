@@ -12,7 +12,7 @@ import typer
 
 from advisor import __version__
 from advisor.cli import check, new, questions, recommend, rules
-from advisor.errors import AdvisorError
+from advisor.errors import AdvisorError, clipped
 
 app = typer.Typer(
     name="advisor",
@@ -67,6 +67,11 @@ def main() -> None:
         _fail(message, 2)
 
 
+#: The longest error line printed. Messages quote what the user typed, and click quotes
+#: an option's value whole; a pasted megabyte must not come back as one.
+MESSAGE_LIMIT = 300
+
+
 def _fail(message: str, code: int) -> None:
-    print(f"advisor: error: {message}", file=sys.stderr)
+    print(f"advisor: error: {clipped(message, MESSAGE_LIMIT)}", file=sys.stderr)
     sys.exit(code)

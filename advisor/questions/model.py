@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from advisor.engine import conditions
-from advisor.errors import AnswersError, MissingAnswersError
+from advisor.errors import AnswersError, MissingAnswersError, clipped, quoted
 from advisor.types import AnswerValue
 
 CATALOGUE = Path(__file__).with_name("questions.yaml")
@@ -137,9 +137,9 @@ def validate_answers(raw: Mapping[str, object]) -> dict[str, AnswerValue]:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "answers"
         if first["type"] == "extra_forbidden":
-            raise AnswersError(f"unknown answer key '{key}'") from None
+            raise AnswersError(f"unknown answer key '{clipped(key)}'") from None
         raise AnswersError(
-            f"answer '{key}': {first['msg'].lower()} (got {first.get('input')!r})"
+            f"answer '{key}': {first['msg'].lower()} (got {quoted(first.get('input'))})"
         ) from None
     return dict(model.model_dump())
 

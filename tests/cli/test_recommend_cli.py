@@ -113,6 +113,17 @@ def test_bad_flag_value_and_unknown_flag() -> None:
     assert done.returncode == 2 and "No such option: --colour" in done.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["--freshness", "x" * 100_000], ["--format", "x" * 100_000], ["--x" + "x" * 100_000]],
+    ids=["answer", "option-value", "option-name"],
+)
+def test_a_huge_flag_gives_a_short_message(args: list[str]) -> None:
+    done = advisor("recommend", "--answers", str(EXAMPLE), *args)
+    assert done.returncode == 2 and done.stderr.startswith("advisor: error: ")
+    assert done.stderr.count("\n") == 1 and len(done.stderr) <= 320, done.stderr[:400]
+
+
 REQUIRED = "freshness: minutes\nreads_per_second: 10\nwrites_per_second: 2\n"
 LAUGHS = "".join(
     f"a{n}: &a{n} [{', '.join([f'*a{n - 1}' if n else 'lol'] * 9)}]\n" for n in range(10)
@@ -158,6 +169,8 @@ BROKEN_YAML = [
     "\tkey: tab",
     "key: *undefined",
 ]
+#: Text of any length: a message quotes at most 80 characters of it.
+LONG_OR_SHORT = st.text(max_size=12) | st.text(min_size=300, max_size=3000)
 #: Values of no answer's type: a number with a fraction is no integer, and so on.
 ODD = {
     "int": st.one_of(
@@ -198,7 +211,7 @@ def invalid_files(draw: st.DrawFn) -> tuple[str, str, str]:
         st.sampled_from(["unknown", "type", "range", "choice", "syntax", "top-level", "missing"])
     )
     if fault == "unknown":
-        key = draw(st.text(min_size=1, max_size=20).filter(lambda k: k not in KNOWN_KEYS))
+        key = draw(LONG_OR_SHORT.filter(lambda k: k != "" and k not in KNOWN_KEYS))
         return suffix, _dump({**base, key: draw(st.integers())}, as_json), "unknown answer key"
     if fault == "type":
         q = draw(st.sampled_from(questions()))
@@ -209,7 +222,7 @@ def invalid_files(draw: st.DrawFn) -> tuple[str, str, str]:
         return suffix, _dump({**base, q.key: low}, as_json), f"answer '{q.key}'"
     if fault == "choice":
         q = draw(st.sampled_from([q for q in questions() if q.type == "choice"]))
-        bad = draw(st.text(max_size=12).filter(lambda text: text not in q.choices))
+        bad = draw(LONG_OR_SHORT.filter(lambda text: text not in q.choices))
         return suffix, _dump({**base, q.key: bad}, as_json), f"answer '{q.key}'"
     if fault == "syntax":
         if as_json:
@@ -244,6 +257,7 @@ def test_every_invalid_answers_file_is_exit_2_with_one_line(
     assert out == ""
     assert err.startswith("advisor: error: ") and err.count("\n") == 1, err
     assert says in err, err
+    assert len(err) <= len(f"advisor: error: answers file {path}: \n") + 200, err
     assert "Traceback" not in err
 
 

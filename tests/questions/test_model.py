@@ -48,3 +48,18 @@ def test_ask_when() -> None:
     assert not should_ask(by_key["legacy_or_transitional"], {"shared_database": False})
     assert should_ask(by_key["legacy_or_transitional"], {"shared_database": True})
     assert not should_ask(by_key["needs_replay"], {"freshness": "realtime"})
+
+
+def test_messages_quote_at_most_80_characters_of_a_value() -> None:
+    with pytest.raises(AnswersError) as caught:
+        validate_answers({**VALID, "freshness": "x" * 1_000_000})
+    message = str(caught.value)
+    assert message.startswith("answer 'freshness': input should be 'realtime'")
+    got = message.split(" (got ", 1)[1].removesuffix(")")
+    assert len(got) <= 80 and got.startswith("'xxx") and "..." in got
+    with pytest.raises(AnswersError) as caught:
+        validate_answers({**VALID, "consumers": [list(range(10**6))]})
+    assert "(got [[0, 1, 2, 3, 4, 5, ...]])" in str(caught.value)
+    with pytest.raises(AnswersError) as caught:
+        validate_answers({**VALID, "k" * 10_000: 1})
+    assert str(caught.value) == f"unknown answer key '{'k' * 77}...'"
