@@ -54,6 +54,16 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--compatibility", help="Event schema compatibility (default FULL)."),
         ] = None,
+        bff: Annotated[
+            bool,
+            typer.Option(
+                "--bff",
+                help="Add a backend-for-frontend service, <consumer>-bff (order-service: "
+                "order-bff), serving one front-end view of the owner's entity and the "
+                "consumer's data. Needs the api or sdk pattern: refused (exit 2) otherwise, "
+                "also when --from recommends neither.",
+            ),
+        ] = False,
         from_: Annotated[
             Path | None,
             typer.Option("--from", help="Answers file: render what `advisor recommend` says."),
@@ -78,6 +88,7 @@ def register(app: typer.Typer) -> None:
             "entity": entity,
             "fields": fields,
             "compatibility": compatibility,
+            "bff": True if bff else None,
         }
         spec, extras = _plan(flags, from_, interactive=_interactive(no_input, from_, pattern))
         for note in spec.notes:
@@ -154,6 +165,7 @@ def _recommendation_files(rec: Recommendation, spec: ProjectSpec) -> dict[str, s
             "entity": spec.entity,
             "patterns": ",".join(spec.patterns),
             "broker": spec.broker,
+            "bff": spec.bff,
         },
         "compatibility": spec.compatibility,
     }

@@ -39,7 +39,10 @@ FLAGS: dict[str, str] = {
     "patterns": "--pattern",
     "broker": "--broker",
     "compatibility": "--compatibility",
+    "bff": "--bff",
 }
+#: The flag named by each whole-model check's error (by its error type).
+_MODEL_FLAGS = {"owner_is_consumer": "--owner/--consumer", "bff": "--bff", "bff_name": "--owner"}
 
 # The defaults are the seed's example, the same as the template's cookiecutter.json.
 DEFAULT_NAME = "Users and orders"
@@ -176,6 +179,8 @@ class ProjectSpec(BaseModel):
     patterns: tuple[Strategy, ...]
     broker: RenderBroker = "kafka"
     compatibility: Compatibility = "FULL"
+    #: Add a backend for frontend (``<consumer>-bff``); it needs the api or sdk pattern.
+    bff: bool = False
     #: What normalisation changed (e.g. ``event`` added for ``replica``), for the user.
     notes: tuple[str, ...] = ()
 
@@ -242,6 +247,16 @@ class ProjectSpec(BaseModel):
             raise PydanticCustomError(
                 "owner_is_consumer", f"owner and consumer must differ (both {self.owner!r})"
             )
+        if self.bff and not {"api", "sdk"} & set(self.patterns):
+            raise PydanticCustomError(
+                "bff",
+                "needs the api or sdk pattern: the backend for frontend reads the owner over "
+                f"HTTP (patterns: {','.join(self.patterns)})",
+            )
+        if self.bff and self.owner == self.bff_service:
+            raise PydanticCustomError(
+                "bff_name", f"{self.owner!r} is the name the backend for frontend gets with --bff"
+            )
         reserved = {"id", self.id_field}
         for name, _ in self.fields:
             if name in reserved:
@@ -254,6 +269,11 @@ class ProjectSpec(BaseModel):
     def slug(self) -> str:
         """The project's slug: the template's ``project_slug`` and its top folder name."""
         return str(slugify(self.name))
+
+    @property
+    def bff_service(self) -> str:
+        """The backend for frontend's name: the consumer's, ``-service`` dropped, plus ``-bff``."""
+        return f"{self.consumer.removesuffix('-service')}-bff"
 
     @property
     def id_field(self) -> str:
@@ -276,6 +296,7 @@ class ProjectSpec(BaseModel):
             "patterns": ",".join(self.patterns),
             "broker": self.broker,
             "compatibility": self.compatibility,
+            "bff": "yes" if self.bff else "no",
         }
 
 
@@ -301,7 +322,7 @@ def _one_line(exc: ValidationError) -> str:
     if first["type"] == "missing":
         message = "is required"
     if not flag:  # a whole-model check: name the options it compares
-        flag = "--owner/--consumer" if first["type"] == "owner_is_consumer" else FLAGS["fields"]
+        flag = _MODEL_FLAGS.get(first["type"], FLAGS["fields"])
     return f"{flag}: {message}"
 
 

@@ -23,6 +23,8 @@ EVENT = {{ 'True' if cookiecutter.__event else 'False' }}
 REPLICA = {{ 'True' if cookiecutter.__replica else 'False' }}
 SDK = {{ 'True' if cookiecutter.__sdk else 'False' }}
 CLIENT = {{ 'True' if cookiecutter.__client else 'False' }}
+BFF = {{ 'True' if cookiecutter.__bff else 'False' }}
+BFF_PKG = {{ cookiecutter.__bff_pkg | json_str }}
 {% raw %}
 ROOT = Path.cwd()
 OWNER = Path("services") / OWNER_PKG
@@ -48,6 +50,7 @@ PARTS = [
     ]),
     (CLIENT, [CONSUMER / "client.py", Path("tests") / "test_client.py"]),
     (SDK, [Path("libs"), Path("tests") / "test_sdk.py"]),
+    (BFF, [Path("services") / BFF_PKG, Path("tests") / "test_bff.py"]),
 ]
 
 

@@ -26,7 +26,9 @@ values = {
     "patterns": {{ cookiecutter.patterns | json_str }},
     "broker": {{ cookiecutter.broker | json_str }},
     "compatibility": {{ cookiecutter.compatibility | json_str }},
+    "bff": {{ cookiecutter.bff | json_str }},
 }
+BFF_SERVICE = {{ cookiecutter.__bff_service | json_str }}
 
 
 def fail(key, message):
@@ -80,6 +82,13 @@ def main():
         fail("broker", f"must be one of {', '.join(BROKERS)}")
     if values["compatibility"] not in COMPATIBILITIES:
         fail("compatibility", f"must be one of {', '.join(COMPATIBILITIES)}")
+    if values["bff"] not in ("no", "yes"):
+        fail("bff", "must be no or yes")
+    if values["bff"] == "yes":
+        if not {"api", "sdk"} & set(patterns):
+            fail("bff", "needs the api or sdk pattern: the backend for frontend reads the owner over HTTP")
+        if values["owner_service"] == BFF_SERVICE:
+            fail("owner_service", f"is the backend for frontend's name with bff=yes ({BFF_SERVICE})")
 
 
 main()
