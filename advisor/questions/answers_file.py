@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections import ChainMap
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,13 +52,19 @@ def read_answers_file(path: Path) -> dict[str, object]:
 
 def _read_text(path: Path) -> str:
     try:
-        with path.open("rb") as stream:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise AnswersError(f"answers file {path}: is a directory")
+        if not stat.S_ISREG(mode):
+            # Opening a FIFO blocks until a writer comes, and a device may never end.
+            raise AnswersError(f"answers file {path}: not a regular file")
+        # Non-blocking, so a FIFO put in the file's place since the check cannot block.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as stream:
             # One byte past the limit tells a file that is too large, whatever size it reports.
             raw = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise AnswersError(f"answers file {path}: no such file") from None
-    except IsADirectoryError:
-        raise AnswersError(f"answers file {path}: is a directory") from None
     except OSError as exc:
         raise AnswersError(f"answers file {path}: cannot read ({exc.strerror})") from None
     if len(raw) > MAX_BYTES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pexpect
@@ -145,6 +146,15 @@ def test_hostile_answers_files_are_one_short_line(tmp_path: Path, text: str) -> 
     assert done.returncode == 2
     assert done.stderr.startswith("advisor: error: ") and done.stderr.count("\n") == 1
     assert len(done.stderr) < 300, done.stderr[:300]
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "answers.yml")
+    done = advisor("recommend", "--answers", str(tmp_path / "answers.yml"), timeout=20)
+    assert done.returncode == 2
+    assert (
+        done.stderr == f"advisor: error: answers file {tmp_path}/answers.yml: not a regular file\n"
+    )
 
 
 def test_questions_and_schema() -> None:

@@ -82,6 +82,8 @@ def test_unreadable_files(tmp_path: Path) -> None:
     (tmp_path / "bin.yml").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(AnswersError, match="not UTF-8"):
         read_answers_file(tmp_path / "bin.yml")
+    with pytest.raises(AnswersError, match="/dev/null: not a regular file"):
+        read_answers_file(Path("/dev/null"))
 
 
 def _bomb(levels: int) -> list[str]:
