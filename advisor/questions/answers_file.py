@@ -8,10 +8,11 @@ import stat
 from collections import ChainMap
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from advisor.errors import AnswersError
+from advisor.errors import AnswersError, clipped
 from advisor.questions.model import questions, validate_answers
 from advisor.types import AnswerValue
 
@@ -33,7 +34,15 @@ def read_answers_file(path: Path) -> dict[str, object]:
     path = Path(path)
     text = _read_text(path)
     try:
-        data = json.loads(text) if path.suffix == ".json" else _load_yaml(path, text)
+        if path.suffix == ".json":
+            data = json.loads(text, object_pairs_hook=_unique_keys)
+        else:
+            data = _load_yaml(path, text)
+    except _DuplicateKey as exc:
+        line = f" (line {exc.line})" if exc.line is not None else ""
+        raise AnswersError(
+            f"answers file {path}: key '{clipped(str(exc.key))}' appears twice{line}"
+        ) from None
     except json.JSONDecodeError as exc:
         raise AnswersError(f"answers file {path}: malformed JSON at line {exc.lineno}") from None
     except yaml.YAMLError as exc:
@@ -75,9 +84,51 @@ def _read_text(path: Path) -> str:
         raise AnswersError(f"answers file {path}: not UTF-8 text") from None
 
 
+class _DuplicateKey(Exception):
+    """A mapping gives the same key twice: which value was meant is anyone's guess."""
+
+    def __init__(self, key: object, line: int | None) -> None:
+        super().__init__(key)
+        self.key = key
+        self.line = line
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """``json.loads``'s object hook: a dict, unless a key repeats (json keeps the last)."""
+    data: dict[str, object] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKey(key, None)
+        data[key] = value
+    return data
+
+
+class _Loader(yaml.SafeLoader):
+    """``yaml.safe_load``'s loader, refusing a key given twice in one mapping.
+
+    PyYAML keeps the last value silently. Merge keys (``<<: *base``) are not duplicates:
+    overriding a merged key is what they are for.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                repeated = key in seen
+            except TypeError:
+                continue  # an unhashable key: the base class reports it
+            if repeated:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _load_yaml(path: Path, text: str) -> object:
     """``yaml.safe_load``, refusing documents that expand past :data:`MAX_VALUES` values."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:

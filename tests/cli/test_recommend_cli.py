@@ -211,15 +211,16 @@ def _dump(data: object, as_json: bool) -> str:
     return json.dumps(data) if as_json else yaml.safe_dump(data)
 
 
+FAULTS = ["unknown", "type", "range", "choice", "syntax", "top-level", "missing", "twice"]
+
+
 @st.composite
 def invalid_files(draw: st.DrawFn) -> tuple[str, str, str]:
     """(file suffix, text, what the message must say): each file has exactly one fault."""
     base = draw(answers_files())
     as_json = draw(st.booleans())
     suffix = ".json" if as_json else ".yml"
-    fault = draw(
-        st.sampled_from(["unknown", "type", "range", "choice", "syntax", "top-level", "missing"])
-    )
+    fault = draw(st.sampled_from(FAULTS))
     if fault == "unknown":
         key = draw(LONG_OR_SHORT.filter(lambda k: k != "" and k not in KNOWN_KEYS))
         return suffix, _dump({**base, key: draw(st.integers())}, as_json), "unknown answer key"
@@ -240,6 +241,11 @@ def invalid_files(draw: st.DrawFn) -> tuple[str, str, str]:
             broken = draw(st.sampled_from([text[:-1], text[:-1] + ",}", text.replace('"', "'")]))
             return suffix, broken, "malformed JSON"
         return suffix, yaml.safe_dump(base) + draw(st.sampled_from(BROKEN_YAML)), "malformed YAML"
+    if fault == "twice":
+        key = draw(st.sampled_from(sorted(base)))
+        again = json.dumps({key: base[key]})[1:-1]
+        text = json.dumps(base)[:-1] + ", " + again + "}" if as_json else _dump(base, False) + again
+        return suffix, text, f"key '{key}' appears twice"
     if fault == "top-level":
         scalar = st.one_of(st.integers(), st.booleans(), st.text(min_size=1, max_size=8))
         top = draw(st.lists(scalar, max_size=3) | scalar.filter(lambda v: v != ""))

@@ -130,3 +130,32 @@ def test_files_over_one_mebibyte_are_refused(tmp_path: Path) -> None:
         read_answers_file(tmp_path / "big.yml")
     (tmp_path / "fits.yml").write_text(REQUIRED + padding * 1000, encoding="utf-8")
     assert read_answers_file(tmp_path / "fits.yml")["freshness"] == "minutes"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("a.yml", REQUIRED + "freshness: hours\n", "key 'freshness' appears twice (line 4)"),
+        ("a.yml", REQUIRED + "project: {name: a, name: b}\n", "key 'name' appears twice"),
+        (
+            "a.json",
+            '{"freshness": "hours", "reads_per_second": 1, "writes_per_second": 2, '
+            '"reads_per_second": 3}',
+            "key 'reads_per_second' appears twice",
+        ),
+    ],
+)
+def test_a_key_given_twice_is_an_error(tmp_path: Path, name: str, text: str, message: str) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(AnswersError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        read_answers_file(tmp_path / name)
+
+
+def test_merge_keys_may_override_what_they_merge(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text(
+        "base: &base {freshness: hours, consumers: 2}\n"
+        "project: {<<: *base, consumers: 3}\n" + REQUIRED,
+        encoding="utf-8",
+    )
+    with pytest.raises(AnswersError, match="unknown answer key 'base'"):
+        load_answers(tmp_path / "a.yml")  # read as far as validation: no duplicate error
