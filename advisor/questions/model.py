@@ -9,10 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+)
 
 from advisor.engine import conditions
 from advisor.errors import AnswersError, MissingAnswersError, clipped, quoted
@@ -72,16 +79,27 @@ def example_facts() -> dict[str, AnswerValue]:
     return {q.key: q.example() for q in questions()}
 
 
+def _whole_number(value: object) -> object:
+    """5.0 is the integer 5, as JSON Schema's ``integer`` says; 5.5 stays a float (refused).
+
+    JSON has one number type, and a JavaScript reader cannot tell 5.0 from 5, so the
+    answers file's schema cannot refuse 5.0; validation must not either.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _field(q: Question) -> tuple[Any, Any]:
     annotation: Any
     if q.type == "choice":
         annotation = Literal[q.choices]
     elif q.type == "int":
-        annotation = int
+        annotation = Annotated[int, BeforeValidator(_whole_number)]
     else:
         annotation = bool
     default = ... if q.required else q.default
-    # Strict: "yes" is not a bool and "12" is not an int in an answers file.
+    # Strict: "yes" is not a bool and "12" is not an int in an answers file (nor is 5.5).
     strict = None if q.type == "choice" else True
     return annotation, Field(default, description=q.help, ge=q.min, strict=strict)
 

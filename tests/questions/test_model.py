@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisor.errors import AnswersError, MissingAnswersError
-from advisor.questions.model import answers_schema, questions, should_ask, validate_answers
+from advisor.questions.model import (
+    answers_schema,
+    question,
+    questions,
+    should_ask,
+    validate_answers,
+)
 
 VALID = {"freshness": "hours", "reads_per_second": 1, "writes_per_second": 1}
 
@@ -63,3 +71,43 @@ def test_messages_quote_at_most_80_characters_of_a_value() -> None:
     with pytest.raises(AnswersError) as caught:
         validate_answers({**VALID, "k" * 10_000: 1})
     assert str(caught.value) == f"unknown answer key '{'k' * 77}...'"
+
+
+json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-5, 5_000),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.integers(-5, 5_000).map(float),  # 5.0: a whole number written as a float
+        st.sampled_from([c for q in questions() for c in q.choices]),
+        st.text(max_size=8),
+    ),
+    lambda inner: st.lists(inner, max_size=2),
+    max_leaves=3,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(key=st.sampled_from([q.key for q in questions()]), value=json_values)
+def test_schema_and_validation_agree_on_every_value(key: str, value: object) -> None:
+    """What `advisor schema` accepts, `advisor recommend` accepts, and nothing else."""
+    answers = {**VALID, key: value}
+    try:
+        jsonschema.validate(answers, answers_schema())
+        schema_accepts = True
+    except jsonschema.ValidationError:
+        schema_accepts = False
+    try:
+        validated = validate_answers(answers)
+    except AnswersError:
+        assert not schema_accepts, f"schema accepts {value!r} for '{key}', validation does not"
+        return
+    assert schema_accepts, f"validation accepts {value!r} for '{key}', the schema does not"
+    assert type(validated[key]) is type(question(key).example())
+
+
+def test_a_whole_number_written_as_a_float_is_that_integer() -> None:
+    assert validate_answers({**VALID, "consumers": 5.0})["consumers"] == 5
+    with pytest.raises(AnswersError, match="answer 'consumers': input should be a valid integer"):
+        validate_answers({**VALID, "consumers": 5.5})
