@@ -236,7 +236,7 @@ def _real_template(repo_root: Path) -> Path:
     return repo_root / "templates" / "microservices"
 
 
-@pytest.mark.parametrize("which", ["fixture", "real"])
+@pytest.mark.parametrize(("which", "bff"), [("fixture", False), ("real", False), ("real", True)])
 def test_same_tree_as_plain_cookiecutter(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -245,6 +245,7 @@ def test_same_tree_as_plain_cookiecutter(
     mini_template: Path,
     snapshot: Snapshot,
     which: str,
+    bff: bool,
 ) -> None:
     template = mini_template if which == "fixture" else _real_template(repo_root)
     values = {
@@ -256,6 +257,7 @@ def test_same_tree_as_plain_cookiecutter(
         "patterns": "api,event,replica,sdk",
         "broker": "rabbitmq",
         "compatibility": "BACKWARD",
+        "bff": "yes" if bff else "no",
     }
     config = tmp_path / "cookiecutter-config.yml"
     config.write_text(f"replay_dir: {str(tmp_path / 'replay')!r}\n", encoding="utf-8")
@@ -275,6 +277,7 @@ def test_same_tree_as_plain_cookiecutter(
             *("--consumer", values["consumer_service"], "--entity", values["entity"]),
             *("--fields", values["fields"], "--pattern", values["patterns"]),
             *("--broker", values["broker"], "--compatibility", values["compatibility"]),
+            *(["--bff"] if bff else []),
         ],
         capsys,
         monkeypatch,
@@ -285,6 +288,8 @@ def test_same_tree_as_plain_cookiecutter(
     theirs, ours = snapshot(generated), snapshot(dest)
     assert sorted(theirs) == sorted(ours)
     assert theirs == ours
+    if which == "real":
+        assert ("services/invoice_bff/app.py" in ours) is bff
 
 
 def test_from_answers_renders_the_recommendation(
@@ -323,3 +328,103 @@ def test_from_answers_renders_the_recommendation(
     assert saved == rec.answers  # replayable: the rest is exactly the answers
     assert project["patterns"] == ",".join(rec.patterns) and project["broker"] == rec.broker
     assert str(adrs[0]) in out.splitlines()
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_the_bff_flag_reaches_the_render(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    mini_template: Path,
+    flag: bool,
+) -> None:
+    dest = tmp_path / "project"
+    args = ["new", str(dest), "--pattern", "sdk", "--template", str(mini_template)]
+    code, _, err = run([*args, *(["--bff"] if flag else [])], capsys, monkeypatch)
+    assert code == 0, err
+    readme = (dest / "README.md").read_text("utf-8")
+    assert f"Backend for frontend: {'yes' if flag else 'no'}." in readme
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--pattern", "event,replica"],
+        ["--from", "examples/answers.yml"],  # recommends event,replica: no HTTP client to reuse
+        ["--pattern", "api", "--owner", "order-bff"],  # the name the BFF would get
+    ],
+)
+def test_bff_is_refused_clearly_where_it_cannot_work(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    repo_root: Path,
+    mini_template: Path,
+    args: list[str],
+) -> None:
+    args = [str(repo_root / a) if a.startswith("examples/") else a for a in args]
+    dest = tmp_path / "project"
+    code, out, err = run(
+        ["new", str(dest), "--template", str(mini_template), "--no-input", "--bff", *args],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 2
+    assert out == ""
+    [line] = err.strip().splitlines()
+    flag = "--owner" if "--owner" in args else "--bff"
+    assert line.startswith(f"advisor: error: {flag}: "), line
+    if flag == "--bff":
+        assert "api or sdk" in line
+    assert not dest.exists()
+
+
+def test_from_answers_with_bff_and_an_http_pattern_renders_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    repo_root: Path,
+    mini_template: Path,
+) -> None:
+    dest = tmp_path / "project"
+    code, _, err = run(
+        [
+            *("new", str(dest), "--from", str(repo_root / "examples" / "answers.yml")),
+            *("--pattern", "api,event,replica", "--bff", "--template", str(mini_template)),
+        ],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0, err
+    assert "Backend for frontend: yes." in (dest / "README.md").read_text("utf-8")
+    saved = yaml.safe_load((dest / ".advisor-answers.yml").read_text("utf-8"))
+    assert saved["project"]["bff"] is True
+
+
+def test_dry_run_lists_the_bff_files(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    repo_root: Path,
+) -> None:
+    dest = tmp_path / "project"
+    args = ["new", str(dest), "--pattern", "api", "--dry-run", "--template"]
+    args.append(str(_real_template(repo_root)))
+    code, out, err = run([*args, "--bff"], capsys, monkeypatch)
+    assert code == 0, err
+    listed = {Path(line).relative_to(dest).as_posix() for line in out.splitlines()}
+    bff = {
+        f"services/order_bff/{name}"
+        for name in ("__init__.py", "app.py", "client.py", "consumer_client.py", "metrics.py")
+    } | {
+        "services/order_bff/settings.py",
+        "services/order_bff/requirements.txt",
+        "services/order_bff/Dockerfile",
+        "tests/test_bff.py",
+    }
+    assert bff <= listed
+    assert not dest.exists()
+    code, out, err = run(args, capsys, monkeypatch)
+    assert code == 0, err
+    without = {Path(line).relative_to(dest).as_posix() for line in out.splitlines()}
+    assert without == listed - bff

@@ -135,6 +135,7 @@ def test_the_tree_follows_the_patterns(rendered: dict[tuple[str, str], Path]) ->
         assert ("libs/user-sdk/user_sdk/client.py" in files) is ("sdk" in chosen)
         has_client = bool(chosen & {"api", "sdk"})
         assert ("services/order_service/client.py" in files) is has_client
+        assert not [f for f in files if "bff" in f]  # the BFF is an option, off by default
         assert any(f.startswith("docs/adr/0001-") for f in files)
         assert not [p for p in project.rglob("*") if p.is_dir() and not any(p.iterdir())]
         assert not [
@@ -166,6 +167,99 @@ def test_the_generated_project_passes_its_own_tests(
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in done.stdout
     assert " failed" not in done.stdout
+
+
+BFF_PATTERNS = ("api", "sdk")
+
+
+@pytest.fixture(scope="module")
+def rendered_bff(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The BFF on, with each HTTP pattern alone (it touches neither broker nor database)."""
+    base = tmp_path_factory.mktemp("bff")
+    return {p: render(base / p, patterns=p, bff="yes") for p in BFF_PATTERNS}
+
+
+@pytest.mark.parametrize("patterns", BFF_PATTERNS)
+def test_a_project_with_the_bff_passes_ruff_advisor_check_and_its_own_tests(
+    rendered_bff: dict[str, Path], patterns: str
+) -> None:
+    project = rendered_bff[patterns]
+    lint = subprocess.run(
+        [str(BIN / "ruff"), "check", "--no-cache", "."], cwd=project, capture_output=True, text=True
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    check = subprocess.run(
+        [sys.executable, "-m", "advisor", "check", str(project), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert json.loads(check.stdout)["findings"] == [], check.stdout
+    assert check.returncode == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    for test in (
+        "test_the_page_composes_the_owner_and_the_consumer",
+        "test_owner_down_serves_the_last_value_read_marked_as_cache",
+        "test_consumer_down_leaves_its_part_out",
+    ):
+        assert f"tests/test_bff.py::{test} PASSED" in done.stdout
+
+
+@pytest.mark.parametrize("patterns", BFF_PATTERNS)
+def test_the_bff_is_a_service_of_its_own(rendered_bff: dict[str, Path], patterns: str) -> None:
+    project = rendered_bff[patterns]
+    bff = project / "services" / "order_bff"
+    names = {p.name for p in bff.iterdir()}
+    assert {"app.py", "client.py", "consumer_client.py", "Dockerfile", "requirements.txt"} <= names
+    assert (project / "tests" / "test_bff.py").is_file()
+    # The resilient client is the consumer's, rendered from one partial, not a copy.
+    ours = (bff / "client.py").read_text("utf-8")
+    theirs = (project / "services" / "order_service" / "client.py").read_text("utf-8")
+    assert ours.replace("order_bff.", "order_service.") == theirs
+    dockerfile = (bff / "Dockerfile").read_text("utf-8")
+    assert "FROM python:3.12-slim" in dockerfile and "\nUSER app\n" in dockerfile
+    assert "COPY services/order_bff " in dockerfile and "HEALTHCHECK" in dockerfile
+    requirements = (bff / "requirements.txt").read_text("utf-8")
+    assert "purgatory" in requirements and "tenacity" in requirements
+    assert "sqlalchemy" not in requirements and "faststream" not in requirements
+    compose = yaml.safe_load((project / "docker-compose.yml").read_text("utf-8"))["services"]
+    service = compose["order-bff"]
+    assert service["build"]["dockerfile"] == "services/order_bff/Dockerfile"
+    assert "healthcheck" in service
+    assert service["depends_on"] == {
+        "user-service": {"condition": "service_healthy"},
+        "order-service": {"condition": "service_healthy"},
+    }
+    assert set(service["environment"]) == {"OWNER_URL", "CONSUMER_URL"}
+    assert "uvicorn order_bff.app:app --port 8003 &" in (project / "Makefile").read_text("utf-8")
+    readme = (project / "README.md").read_text("utf-8")
+    assert "## Backend for frontend" in readme and "BFF[order-bff]" in readme
+    answers = yaml.safe_load((project / ".advisor-answers.yml").read_text("utf-8"))
+    assert answers["bff"] is True
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"bff": "yes", "patterns": "event,replica"}, FailedHookException),
+        ({"bff": "yes", "patterns": "api", "owner_service": "order-bff"}, FailedHookException),
+        ({"bff": "maybe"}, ValueError),
+    ],
+)
+def test_the_hooks_refuse_a_bff_that_cannot_work(
+    tmp_path: Path, values: dict[str, str], expected: type[Exception]
+) -> None:
+    with pytest.raises(expected):
+        render(tmp_path, **values)
+    assert not list((tmp_path / "render").glob("*/services"))
 
 
 def test_custom_names_and_field_types_work(tmp_path: Path) -> None:
