@@ -22,6 +22,7 @@ from slugify import slugify
 
 from advisor.errors import RenderError
 from advisor.recommendation import Recommendation
+from advisor.render.reserved import reserved
 from advisor.types import RENDERABLE_BROKERS, STRATEGIES, Compatibility, Strategy
 
 RenderBroker = Literal["kafka", "rabbitmq"]
@@ -42,7 +43,12 @@ FLAGS: dict[str, str] = {
     "bff": "--bff",
 }
 #: The flag named by each whole-model check's error (by its error type).
-_MODEL_FLAGS = {"owner_is_consumer": "--owner/--consumer", "bff": "--bff", "bff_name": "--owner"}
+_MODEL_FLAGS = {
+    "owner_is_consumer": "--owner/--consumer",
+    "bff": "--bff",
+    "bff_name": "--owner",
+    "sdk_name": "--consumer",
+}
 
 # The defaults are the seed's example, the same as the template's cookiecutter.json.
 DEFAULT_NAME = "Users and orders"
@@ -74,10 +80,6 @@ def _bad_char(char: str) -> bool:
     return category in _BAD_CATEGORIES and not (category == "Cf" and _allowed_format_char(char))
 
 
-# Pydantic reserves these names on models; a field named so would shadow the model API.
-_MODEL_ATTRS = {"copy", "dict", "json", "schema", "construct", "validate", "fields"}
-
-
 def _reject_traversal(value: str) -> None:
     if "/" in value or "\\" in value or ".." in value:
         raise ValueError(f"must be a plain name, not a path (got {value!r})")
@@ -98,6 +100,9 @@ def _check_service(value: str) -> str:
     # The service becomes a Python package: it must be importable and not hide a stdlib module.
     if keyword.iskeyword(package) or package in sys.stdlib_module_names:
         raise ValueError(f"{value!r} would make a package name that clashes with Python's own")
+    why = reserved().services.get(package)
+    if why is not None:
+        raise ValueError(f"{value!r} is reserved: its package {package!r} would shadow {why}")
     return value
 
 
@@ -123,8 +128,9 @@ def _parse_fields(raw: object) -> tuple[tuple[str, FieldType], ...]:
             raise ValueError(f"field {name!r} is not a snake_case ASCII identifier")
         if keyword.iskeyword(name) or keyword.issoftkeyword(name):
             raise ValueError(f"field {name!r} is a Python keyword")
-        if name.startswith("model_") or name in _MODEL_ATTRS:
-            raise ValueError(f"field {name!r} clashes with a pydantic model attribute")
+        why = reserved().field(name)
+        if why is not None:
+            raise ValueError(f"field {name!r} is reserved: {why}")
         if kind not in FIELD_TYPES:
             raise ValueError(
                 f"field {name!r} has type {kind!r}; choose one of {', '.join(FIELD_TYPES)}"
@@ -175,7 +181,9 @@ class ProjectSpec(BaseModel):
     owner: str = DEFAULT_OWNER
     consumer: str = DEFAULT_CONSUMER
     entity: str = DEFAULT_ENTITY
-    fields: tuple[tuple[str, FieldType], ...] = _parse_fields(DEFAULT_FIELDS)
+    # DEFAULT_FIELDS, spelled out: parsing it here would read the template's reserved
+    # names at import time.
+    fields: tuple[tuple[str, FieldType], ...] = (("name", "str"), ("email", "str"))
     patterns: tuple[Strategy, ...]
     broker: RenderBroker = "kafka"
     compatibility: Compatibility = "FULL"
@@ -234,6 +242,19 @@ class ProjectSpec(BaseModel):
             raise ValueError(f"must be at most {MAX_SLUG} characters (got {len(value)})")
         if keyword.iskeyword(value) or hasattr(builtins, value):
             raise ValueError(f"{value!r} clashes with a Python keyword or builtin")
+        names = reserved()
+        if value in names.entities:
+            raise ValueError(f"{value!r} is reserved: {names.entities[value]}")
+        # The lower-case form names the entity's variables, routes and tables.
+        snake = value.lower()
+        if keyword.iskeyword(snake) or hasattr(builtins, snake):
+            raise ValueError(
+                f"{value!r} is reserved: its lower-case form {snake!r} is a Python "
+                "keyword or builtin, and names variables in the generated code"
+            )
+        why = names.entity_snake.get(snake)
+        if why is not None:
+            raise ValueError(f"{value!r} is reserved: its lower-case form {snake!r} is {why}")
         return value
 
     @field_validator("fields", mode="before")
@@ -257,9 +278,15 @@ class ProjectSpec(BaseModel):
             raise PydanticCustomError(
                 "bff_name", f"{self.owner!r} is the name the backend for frontend gets with --bff"
             )
-        reserved = {"id", self.id_field}
+        if self.consumer.replace("-", "_") == self.sdk_package:
+            raise PydanticCustomError(
+                "sdk_name",
+                f"{self.consumer!r} would make the package {self.sdk_package!r}, "
+                f"the name of {self.owner}'s SDK",
+            )
+        ids = {"id", self.id_field}
         for name, _ in self.fields:
-            if name in reserved:
+            if name in ids:
                 raise PydanticCustomError(
                     "id_field", f"field {name!r} is the entity's id, which is always present"
                 )
@@ -274,6 +301,11 @@ class ProjectSpec(BaseModel):
     def bff_service(self) -> str:
         """The backend for frontend's name: the consumer's, ``-service`` dropped, plus ``-bff``."""
         return f"{self.consumer.removesuffix('-service')}-bff"
+
+    @property
+    def sdk_package(self) -> str:
+        """The SDK's package, as the template names it (``user_sdk`` for ``user-service``)."""
+        return self.owner.replace("-service", "").replace("-", "_") + "_sdk"
 
     @property
     def id_field(self) -> str:

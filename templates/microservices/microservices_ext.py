@@ -1,10 +1,14 @@
 """Jinja filters for the microservices template (loaded through ``_extensions``).
 
 They turn the free-text and list-shaped context values into safe literals, so the
-template never splices raw text into Python, TOML, YAML or JSON.
+template never splices raw text into Python, TOML, YAML or JSON. ``reserved_names`` is
+also advisor's source of the names a project option may not take (advisor/render/reserved.py
+loads this file), so plain cookiecutter and ``advisor new`` refuse the same values.
 """
 
 import json
+import re
+from pathlib import Path
 
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -37,6 +41,40 @@ def json_str(value):
     return json.dumps(str(value), ensure_ascii=False)
 
 
+_HERE = Path(__file__).resolve().parent
+# One requirement per line, as requirements files and TOML arrays write them: the name,
+# optional extras (which may hold Jinja), then a version operator.
+_REQUIREMENT = re.compile(
+    r'^\s*"?([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]\n]*\])?\s*(?:===|==|~=|!=|>=|<=|<|>)',
+    re.MULTILINE,
+)
+
+
+def reserved_names():
+    """What each option may not be, from ``reserved.json``: ``{kind: {name: why}}``.
+
+    Kinds: ``services`` (Python package names), ``entities``, ``entity_snake`` (the
+    entity's lower-case form), ``fields`` and ``field_prefixes``. The import name of every
+    dependency in the template's requirement files is a reserved service name too: a
+    service package of that name would shadow it.
+    """
+    data = json.loads((_HERE / "reserved.json").read_text(encoding="utf-8"))
+    reserved = {"services": {}, "entities": {}, "entity_snake": {}, "fields": {},
+                "field_prefixes": {}}
+    for relative in data["dependency_files"]:
+        text = (_HERE / relative).read_text(encoding="utf-8")
+        for name in _REQUIREMENT.findall(text):
+            package = re.sub(r"[-.]+", "_", name).lower()
+            reserved["services"][package] = "a dependency of the generated project"
+    for kind in ("services", "entities", "entity_snake", "fields"):
+        for group in data[kind]:
+            for name in group["names"]:
+                reserved[kind][name] = group["why"]
+            for prefix in group.get("prefixes", ()):
+                reserved["field_prefixes"][prefix] = group["why"]
+    return reserved
+
+
 def pydantic_title(name):
     """The title pydantic gives a field named ``name``."""
     return str(name).title().replace("_", " ")
@@ -58,3 +96,4 @@ class Microservices(Extension):
                 "field_title": pydantic_title,
             }
         )
+        environment.globals["reserved_names"] = reserved_names

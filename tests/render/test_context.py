@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 from advisor.errors import RenderError
 from advisor.recommendation import Recommendation
-from advisor.render.context import make_spec, normalise_patterns, spec_from_recommendation
+from advisor.render.context import (
+    DEFAULT_FIELDS,
+    make_spec,
+    normalise_patterns,
+    spec_from_recommendation,
+)
 
 
 def _spec(**values: object):  # type: ignore[no-untyped-def]
@@ -103,6 +108,10 @@ def test_patterns_are_normalised(raw: object, expected: tuple[str, ...], noted: 
     spec = make_spec({"patterns": raw})
     assert spec.patterns == expected
     assert bool(spec.notes) is noted
+
+
+def test_default_fields_are_the_documented_ones() -> None:
+    assert _spec().fields_text() == DEFAULT_FIELDS
 
 
 def test_fields_default_to_str_and_are_written_in_full() -> None:

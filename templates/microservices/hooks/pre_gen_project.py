@@ -1,6 +1,7 @@
 """Validate the answers before anything is rendered: plain cookiecutter runs skip advisor's checks."""
 
 import builtins
+import json
 import keyword
 import re
 import sys
@@ -14,8 +15,10 @@ BROKERS = ("kafka", "rabbitmq")
 COMPATIBILITIES = (
     "FULL", "BACKWARD", "FORWARD", "FULL_TRANSITIVE", "BACKWARD_TRANSITIVE", "FORWARD_TRANSITIVE",
 )
-RESERVED_FIELDS = {"id", "version", "copy", "dict", "json", "schema", "construct", "validate",
-                   "fields"}
+# The names the generated project already uses (reserved.json and the template's
+# dependencies), from the same function advisor's own validation reads.
+RESERVED = json.loads({{ reserved_names() | tojson | json_str }})
+SDK_PKG = {{ cookiecutter.__sdk_pkg | json_str }}
 
 values = {
     "project_slug": {{ cookiecutter.project_slug | json_str }},
@@ -48,13 +51,24 @@ def main():
         package = value.replace("-", "_")
         if keyword.iskeyword(package) or package in sys.stdlib_module_names:
             fail(key, "would make a package name that clashes with Python's own")
+        if package in RESERVED["services"]:
+            fail(key, f"is reserved: its package {package!r} would shadow {RESERVED['services'][package]}")
     if values["owner_service"] == values["consumer_service"]:
         fail("consumer_service", "must differ from owner_service")
+    if values["consumer_service"].replace("-", "_") == SDK_PKG:
+        fail("consumer_service", f"would make the package {SDK_PKG!r}, the name of the owner's SDK")
     entity = values["entity"]
     if not PASCAL.fullmatch(entity) or len(entity) > 40:
         fail("entity", "must be a PascalCase ASCII identifier like 'User'")
     if keyword.iskeyword(entity) or hasattr(builtins, entity):
         fail("entity", "clashes with a Python keyword or builtin")
+    if entity in RESERVED["entities"]:
+        fail("entity", f"is reserved: {RESERVED['entities'][entity]}")
+    snake = entity.lower()
+    if keyword.iskeyword(snake) or hasattr(builtins, snake):
+        fail("entity", f"is reserved: its lower-case form {snake!r} is a Python keyword or builtin")
+    if snake in RESERVED["entity_snake"]:
+        fail("entity", f"is reserved: its lower-case form {snake!r} is {RESERVED['entity_snake'][snake]}")
     id_field = entity.lower() + "_id"
     seen = set()
     items = [item.strip() for item in values["fields"].split(",")]
@@ -63,10 +77,15 @@ def main():
     for item in items:
         name, _, kind = item.partition(":")
         name, kind = name.strip(), (kind.strip() or "str")
-        if not SNAKE.fullmatch(name) or keyword.iskeyword(name) or name.startswith("_"):
-            fail("fields", f"field name {name!r} must be a snake_case identifier")
-        if name in RESERVED_FIELDS or name == id_field:
-            fail("fields", f"field name {name!r} is reserved")
+        if not SNAKE.fullmatch(name) or keyword.iskeyword(name) or keyword.issoftkeyword(name):
+            fail("fields", f"field name {name!r} must be a snake_case identifier, not a keyword")
+        if name in ("id", id_field):
+            fail("fields", f"field name {name!r} is the entity's id, which is always present")
+        if name in RESERVED["fields"]:
+            fail("fields", f"field name {name!r} is reserved: {RESERVED['fields'][name]}")
+        for prefix, why in RESERVED["field_prefixes"].items():
+            if name.startswith(prefix):
+                fail("fields", f"field name {name!r} is reserved: {why}")
         if kind not in TYPES:
             fail("fields", f"field {name!r} has unknown type {kind!r}; choose from {TYPES}")
         if name in seen:

@@ -1,0 +1,72 @@
+"""The names a project option may not take, because the generated project already uses them.
+
+The list is the template's own (``templates/microservices/reserved.json``, completed with
+the dependencies its requirement files declare), read through the template's
+``microservices_ext.reserved_names``: the same function its pre-generation hook calls, so
+``advisor new`` and plain cookiecutter refuse the same values. Cookiecutter imports that
+module into this process anyway when it renders.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pydantic import TypeAdapter, ValidationError
+
+from advisor.errors import RenderError
+from advisor.resources import templates_dir
+
+_KINDS = TypeAdapter(dict[str, dict[str, str]])
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """Each reserved name with why, by the option it concerns."""
+
+    #: Python package names (a service's name with dashes as underscores).
+    services: Mapping[str, str]
+    #: Entity names, compared exactly (they become class names).
+    entities: Mapping[str, str]
+    #: The entity's lower-case form, which names variables and attributes.
+    entity_snake: Mapping[str, str]
+    fields: Mapping[str, str]
+    field_prefixes: Mapping[str, str]
+
+    def field(self, name: str) -> str | None:
+        """Why the field ``name`` is reserved, or None when it is free."""
+        if name in self.fields:
+            return self.fields[name]
+        for prefix, why in self.field_prefixes.items():
+            if name.startswith(prefix):
+                return why
+        return None
+
+
+@functools.cache
+def reserved() -> Reserved:
+    """The bundled template's reserved names (read once)."""
+    path = templates_dir() / "microservices" / "microservices_ext.py"
+    try:
+        spec = importlib.util.spec_from_file_location("_advisor_microservices_ext", path)
+        if spec is None or spec.loader is None:
+            raise OSError(f"cannot import {path}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        kinds = _KINDS.validate_python(module.reserved_names())
+        return Reserved(
+            services=kinds["services"],
+            entities=kinds["entities"],
+            entity_snake=kinds["entity_snake"],
+            fields=kinds["fields"],
+            field_prefixes=kinds["field_prefixes"],
+        )
+    except (OSError, ValueError, KeyError, ValidationError) as exc:
+        # A broken installation, not bad input: still one line, naming the file.
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RenderError(f"cannot read the template's reserved names ({path}): {first}") from None
+
+
+__all__ = ["Reserved", "reserved"]
