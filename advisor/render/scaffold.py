@@ -17,6 +17,7 @@ exceptions become one-line :class:`RenderError`. Nothing here prints.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import sys
@@ -130,7 +131,7 @@ def _render_tree(
         encoding="utf-8",
     )
     try:
-        with _stdout_to_stderr():
+        with _stdout_to_stderr(), _quiet_cookiecutter_log():
             result: Any = cookiecutter(
                 str(template),
                 no_input=True,
@@ -244,6 +245,25 @@ def _stdout_to_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+@contextlib.contextmanager
+def _quiet_cookiecutter_log() -> Iterator[None]:
+    """Drop cookiecutter's log records while it renders.
+
+    On a failing hook it logs the exception with its traceback, which Python's last-resort
+    handler prints to stderr; the failure reaches the user as one RenderError line instead.
+    """
+    logger = logging.getLogger("cookiecutter")
+    sink = logging.NullHandler()
+    propagate = logger.propagate
+    logger.addHandler(sink)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(sink)
+        logger.propagate = propagate
 
 
 def _yaml_str(path: Path) -> str:

@@ -1,6 +1,7 @@
 """`advisor new` refuses names the generated project already uses, in one line, as users run it.
 
-These run ``python -m advisor`` in a subprocess: they are about exactly what reaches stderr.
+These run ``python -m advisor`` in a subprocess: in-process, pytest's own log handler would
+swallow the traceback cookiecutter logs, and these tests are about what reaches stderr.
 """
 
 from __future__ import annotations
@@ -45,3 +46,13 @@ def test_a_reserved_name_is_one_line_and_exit_2(
     assert lines[0].startswith(f"advisor: error: {expected}")
     assert not dest.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_hook_prints_no_traceback(tmp_path: Path, broken_template: Path) -> None:
+    dest = tmp_path / "work" / "project"
+    done = advisor_new(dest, "--pattern", "api", "--template", str(broken_template))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "Stopping generation" not in done.stderr  # cookiecutter's log line
+    assert done.stderr.splitlines()[-1].startswith("advisor: error: the template's hook failed")
+    assert not dest.exists()
