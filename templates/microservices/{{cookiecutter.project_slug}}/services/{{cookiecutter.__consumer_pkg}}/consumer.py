@@ -37,7 +37,6 @@ from faststream import AckPolicy, FastStream, StreamMessage
 from faststream.kafka.annotations import KafkaMessage as Message
 {%- else %}
 from faststream.rabbit import Channel
-from faststream.rabbit.annotations import RabbitMessage as Message
 {%- endif %}
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -245,8 +244,8 @@ def create_consumer(settings: Settings | None = None, database_url: str | None =
         # transaction being written make up the next batch.
         channel=Channel(prefetch_count=int(os.environ.get("CONSUMER_PREFETCH", "100"))),
     )
-    async def on_event(message: Message) -> None:
-        await consumer.handle(message.body)
+    async def on_event(body: bytes) -> None:  # the body alone: no per-message context lookup
+        await consumer.handle(body)
 {%- endif %}
 
     return consumer

@@ -14,6 +14,7 @@ topic exchange ``{{ e }}.events`` (routing keys ``{{ e }}.*``), acknowledged aft
 
 from __future__ import annotations
 
+import logging
 {% if cookiecutter.broker == 'kafka' %}
 import os
 

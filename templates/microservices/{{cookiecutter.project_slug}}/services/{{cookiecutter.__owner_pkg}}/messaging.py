@@ -14,6 +14,7 @@ publish returns only once the broker has taken responsibility for the message.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 {% if cookiecutter.broker == 'kafka' %}
 import os
