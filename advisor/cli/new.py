@@ -164,7 +164,7 @@ def _recommendation_files(rec: Recommendation, spec: ProjectSpec) -> dict[str, s
             "consumer_service": spec.consumer,
             "entity": spec.entity,
             "patterns": ",".join(spec.patterns),
-            "broker": spec.broker,
+            "broker": spec.event_broker,
             "bff": spec.bff,
         },
         "compatibility": spec.compatibility,

@@ -303,6 +303,11 @@ class ProjectSpec(BaseModel):
         return f"{self.consumer.removesuffix('-service')}-bff"
 
     @property
+    def event_broker(self) -> RenderBroker | None:
+        """The broker events flow through; None when the patterns carry no events."""
+        return self.broker if "event" in self.patterns else None
+
+    @property
     def sdk_package(self) -> str:
         """The SDK's package, as the template names it (``user_sdk`` for ``user-service``)."""
         return self.owner.replace("-service", "").replace("-", "_") + "_sdk"

@@ -428,3 +428,51 @@ def test_dry_run_lists_the_bff_files(
     assert code == 0, err
     without = {Path(line).relative_to(dest).as_posix() for line in out.splitlines()}
     assert without == listed - bff
+
+
+#: Answers the rules answer with one pattern that carries no events.
+_NO_EVENTS = {
+    "api": {"freshness": "realtime", "reads_per_second": 10, "writes_per_second": 10},
+    "sdk": {
+        **{"freshness": "minutes", "reads_per_second": 10, "writes_per_second": 1},
+        "internal_tooling": True,
+    },
+}
+
+
+@pytest.mark.parametrize("source", ["from-api", "from-sdk", "pattern-api"])
+def test_no_broker_is_recorded_when_no_events_flow(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    repo_root: Path,
+    source: str,
+) -> None:
+    from advisor.checks import resolve_compatibility
+
+    how, pattern = source.split("-")
+    if how == "from":
+        answers = tmp_path / "answers.yml"
+        answers.write_text(yaml.safe_dump(_NO_EVENTS[pattern]), encoding="utf-8")
+        chosen = ["--from", str(answers)]
+    else:
+        chosen = ["--pattern", pattern]
+    dest = tmp_path / "project"
+    code, _, err = run(
+        [
+            *("new", str(dest), *chosen, "--no-input", "--compatibility", "BACKWARD"),
+            *("--broker", "rabbitmq", "--template", str(_real_template(repo_root))),
+        ],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0, err
+    saved = yaml.safe_load((dest / ".advisor-answers.yml").read_text("utf-8"))
+    recorded = saved["project"] if how == "from" else saved
+    assert "event" not in str(recorded["patterns"])
+    assert "broker" in recorded
+    assert recorded["broker"] is None
+    # `advisor check` still reads the file (its compatibility mode) and the project passes.
+    assert resolve_compatibility(dest, None) == "BACKWARD"
+    code, out, err = run(["check", str(dest), "--format", "json"], capsys, monkeypatch)
+    assert code == 0, out + err
