@@ -163,6 +163,7 @@ def _recommendation_files(rec: Recommendation, spec: ProjectSpec) -> dict[str, s
             "owner_service": spec.owner,
             "consumer_service": spec.consumer,
             "entity": spec.entity,
+            "fields": spec.fields_text(),
             "patterns": ",".join(spec.patterns),
             "broker": spec.event_broker,
             "bff": spec.bff,

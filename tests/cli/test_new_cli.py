@@ -476,3 +476,53 @@ def test_no_broker_is_recorded_when_no_events_flow(
     assert resolve_compatibility(dest, None) == "BACKWARD"
     code, out, err = run(["check", str(dest), "--format", "json"], capsys, monkeypatch)
     assert code == 0, out + err
+
+
+#: Where the answers file of ``advisor new --from`` records each ProjectSpec option.
+_RECORDED_AS = {
+    "name": "name",
+    "owner_service": "owner",
+    "consumer_service": "consumer",
+    "entity": "entity",
+    "fields": "fields",
+    "patterns": "patterns",
+    "broker": "broker",
+    "bff": "bff",
+}
+
+
+def test_from_answers_records_every_option_to_render_the_project_again(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    repo_root: Path,
+    mini_template: Path,
+) -> None:
+    from advisor.engine.evaluate import recommend
+    from advisor.questions.answers_file import load_answers
+    from advisor.render.context import ProjectSpec, make_spec, spec_from_recommendation
+
+    answers_path = repo_root / "examples" / "answers.yml"
+    flags = {
+        **{"name": "Billing", "owner": "billing", "consumer": "invoice-service"},
+        **{"entity": "Account", "fields": "holder:str,balance:float,active:bool"},
+        **{"broker": "rabbitmq", "compatibility": "BACKWARD"},
+    }
+    dest = tmp_path / "project"
+    code, _, err = run(
+        [
+            *("new", str(dest), "--from", str(answers_path), "--no-input"),
+            *("--template", str(mini_template)),
+            *[arg for key, value in flags.items() for arg in (f"--{key}", value)],
+        ],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0, err
+    saved = yaml.safe_load((dest / ".advisor-answers.yml").read_text("utf-8"))
+    recorded = {_RECORDED_AS[key]: value for key, value in saved["project"].items()}
+    recorded["compatibility"] = saved["compatibility"]
+    assert set(recorded) == set(ProjectSpec.model_fields) - {"notes"}
+    rendered = spec_from_recommendation(recommend(load_answers(answers_path)), flags)
+    again = make_spec(recorded)
+    assert again.model_dump(exclude={"notes"}) == rendered.model_dump(exclude={"notes"})
