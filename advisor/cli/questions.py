@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -17,10 +17,10 @@ def register(app: typer.Typer) -> None:
             Literal["text", "json"], typer.Option("--format", help="text or json.")
         ] = "text",
     ) -> None:
-        """List the questions: answers-file key, flag, type, choices, default, when asked."""
+        """List the questions: answers-file key, flag, type, choices, default."""
         from advisor.questions.model import questions
 
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "key": q.key,
                 "flag": q.flag,
@@ -28,7 +28,6 @@ def register(app: typer.Typer) -> None:
                 "choices": list(q.choices),
                 "required": q.required,
                 "default": q.default,
-                "asked_when": q.ask_when,
                 "prompt": q.prompt,
                 "help": q.help,
             }
@@ -40,8 +39,7 @@ def register(app: typer.Typer) -> None:
         for row in rows:
             kind = "|".join(row["choices"]) if row["choices"] else row["type"]
             need = "required" if row["required"] else f"default {json.dumps(row['default'])}"
-            when = f", asked when {json.dumps(row['asked_when'])}" if row["asked_when"] else ""
-            typer.echo(f"{row['key']} ({row['flag']}): {kind}, {need}{when}")
+            typer.echo(f"{row['key']} ({row['flag']}): {kind}, {need}")
             typer.echo(f"    {row['prompt']}")
 
     @app.command("schema")

@@ -90,7 +90,7 @@ def _run(
     if interactive:
         from advisor.questions.prompt import ask_answers
 
-        given = ask_answers(given)
+        given = dict(ask_answers())
     answers = validate_answers(given)
     rec = recommend(answers)
     if save is not None:

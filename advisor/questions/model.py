@@ -2,6 +2,7 @@
 
 Questions are data (``questions.yaml``); the pydantic ``Answers`` model, the answers
 file's JSON Schema and the wizard's prompts are all derived from that one catalogue.
+Which questions the wizard skips is derived from the rules (``relevance.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from pydantic import (
     create_model,
 )
 
-from advisor.engine import conditions
 from advisor.errors import AnswersError, MissingAnswersError, clipped, quoted
 from advisor.types import AnswerValue
 
@@ -41,7 +41,6 @@ class Question(BaseModel):
     default: AnswerValue | None = None
     choices: tuple[str, ...] = ()
     min: int | None = None
-    ask_when: Any = None
 
     @property
     def flag(self) -> str:
@@ -53,10 +52,6 @@ class Question(BaseModel):
         if self.type == "choice":
             return self.choices[0]
         return 0 if self.type == "int" else False
-
-    def condition(self) -> conditions.Condition:
-        """When to ask it, parsed."""
-        return conditions.parse(self.ask_when, example_facts(), f"{self.key}.ask_when")
 
 
 @cache
@@ -162,12 +157,16 @@ def validate_answers(raw: Mapping[str, object]) -> dict[str, AnswerValue]:
     return dict(model.model_dump())
 
 
-def should_ask(q: Question, answered: Mapping[str, object]) -> bool:
-    """Whether the wizard asks ``q`` given the answers so far (defaults fill the rest)."""
-    facts = {**example_defaults(), **answered}
-    return q.condition().holds(facts)
+def should_ask(q: Question, answered: Mapping[str, AnswerValue]) -> bool:
+    """Whether the wizard asks ``q`` given the answers so far.
 
+    Required questions are always asked. Another is asked only when, by the rules, some
+    value of it can change the recommendation for some answers to the questions still
+    open (:func:`advisor.questions.relevance.can_matter`).
+    """
+    if q.required:
+        return True
+    # Imported here: the rules engine imports this module for the catalogue.
+    from advisor.questions.relevance import can_matter
 
-def example_defaults() -> dict[str, AnswerValue]:
-    """Defaults where there are any, else the type's example: facts for ``ask_when``."""
-    return {q.key: q.default if q.default is not None else q.example() for q in questions()}
+    return can_matter(q.key, answered)

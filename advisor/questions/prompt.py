@@ -1,25 +1,30 @@
 """The wizard: the only module that asks the user about the data flow.
 
-Questions come from the catalogue in order; one whose answer cannot change the
-outcome given earlier answers is skipped. Ctrl-C raises KeyboardInterrupt.
+Questions come from the catalogue in order; an optional one whose answer cannot change
+the outcome, given the earlier answers and whatever the later ones, is skipped
+(:func:`advisor.questions.model.should_ask`). Ctrl-C raises KeyboardInterrupt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from advisor.questions.model import Question, questions, should_ask
 from advisor.types import AnswerValue
 
 
-def ask_answers(preset: Mapping[str, object]) -> dict[str, object]:
-    """Ask every question not answered in ``preset`` that can matter; return all answers."""
-    answers: dict[str, object] = dict(preset)
+def ask_answers() -> dict[str, AnswerValue]:
+    """Ask every question that can still matter, in catalogue order; return all answers.
+
+    A skipped question takes its default, which is as good as any value of it: by the
+    rules, none changes the outcome whatever the later answers.
+    """
+    answers: dict[str, AnswerValue] = {}
     for q in questions():
-        if q.key in answers or not should_ask(q, answers):
-            continue
-        answers[q.key] = _ask(q)
+        if should_ask(q, answers):
+            answers[q.key] = _ask(q)
+        elif q.default is not None:
+            answers[q.key] = q.default
     return answers
 
 

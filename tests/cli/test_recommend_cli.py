@@ -313,10 +313,10 @@ def test_wizard_gives_the_same_json_as_flags(tmp_path: Path) -> None:
     child.expect("reads of the shared data")
     child.sendline("40")
     child.expect("changes to that data")
-    child.sendline("3")
+    child.sendline("3000")  # churn: enough for the number of consumers to matter
     child.expect("How many services")
     child.send(BACKSPACE)  # the default, 1, is pre-filled
-    child.sendline("4")
+    child.sendline("2")
     child.expect("keep working while the owner is down")
     child.send("y")  # confirm takes one key
     child.expect("internal tooling")
@@ -341,9 +341,9 @@ def test_wizard_gives_the_same_json_as_flags(tmp_path: Path) -> None:
         "--reads-per-second",
         "40",
         "--writes-per-second",
-        "3",
+        "3000",
         "--consumers",
-        "4",
+        "2",
         "--must-survive-owner-outage",
         "--needs-replay",
         "--existing-broker",

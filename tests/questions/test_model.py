@@ -12,7 +12,6 @@ from advisor.questions.model import (
     answers_schema,
     question,
     questions,
-    should_ask,
     validate_answers,
 )
 
@@ -49,13 +48,6 @@ def test_missing_answers_name_key_and_flag() -> None:
 def test_wrong_types_and_ranges(bad: dict[str, object]) -> None:
     with pytest.raises(AnswersError, match=f"answer '{next(iter(bad))}'"):
         validate_answers({**VALID, **bad})
-
-
-def test_ask_when() -> None:
-    by_key = {q.key: q for q in questions()}
-    assert not should_ask(by_key["legacy_or_transitional"], {"shared_database": False})
-    assert should_ask(by_key["legacy_or_transitional"], {"shared_database": True})
-    assert not should_ask(by_key["needs_replay"], {"freshness": "realtime"})
 
 
 def test_messages_quote_at_most_80_characters_of_a_value() -> None:
