@@ -217,7 +217,7 @@ def event_schema(event_type: str, data: dict, required: list[str]) -> dict:
             "subject": {"type": "string"},
             "time": {"type": "string", "format": "date-time"},
             "datacontenttype": {"const": "application/json"},
-            "dataschema": {"type": "string"},
+            "dataschema": {"type": "string", "format": "uri"},
             "schemaversion": {"type": "integer", "minimum": 1},
             "version": {"type": "integer", "minimum": 1},
             "data": {"type": "object", "required": required, "properties": data},

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -17,9 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = sorted((ROOT / "contracts" / "events").glob("*/v*.schema.json"))
 
 
+def schema_for(event_type: str, version: int) -> dict[str, object]:
+    return json.loads((ROOT / "contracts" / "events" / event_type / f"v{version}.schema.json").read_text("utf-8"))
+
+
 def validator_for(event_type: str, version: int) -> Draft202012Validator:
-    schema = json.loads((ROOT / "contracts" / "events" / event_type / f"v{version}.schema.json").read_text("utf-8"))
-    return Draft202012Validator(schema)
+    return Draft202012Validator(schema_for(event_type, version))
 
 
 @pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.parent.name)
@@ -45,6 +49,9 @@ async def test_outbox_payloads_validate(
     for envelope in payloads:
         validator_for(envelope["type"], envelope["schemaversion"]).validate(envelope)
         assert envelope["specversion"] == "1.0"
+        # CloudEvents' dataschema is a URI (RFC 3986: a scheme, then ':'): the schema's $id.
+        assert envelope["dataschema"] == schema_for(envelope["type"], envelope["schemaversion"])["$id"]
+        assert re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", envelope["dataschema"])
 
 
 def test_the_schema_rejects_a_wrong_payload(make_event: dict[str, object]) -> None:

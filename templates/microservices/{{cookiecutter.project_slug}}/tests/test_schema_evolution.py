@@ -16,6 +16,7 @@ from {{ cookiecutter.__consumer_pkg }} import contracts
 from {{ cookiecutter.__consumer_pkg }}.contracts import PoisonMessage, parse
 from {{ cookiecutter.__consumer_pkg }}.models import ProcessedMessage
 from {{ cookiecutter.__consumer_pkg }}.upcasters import UPCASTERS
+from {{ cookiecutter.__owner_pkg }}.events import dataschema
 
 ROOT = Path(__file__).resolve().parents[1]
 UPSERTED = "{{ e }}.upserted"
@@ -33,7 +34,7 @@ def sample_data() -> dict[str, object]:
 def as_v2(envelope: dict[str, Any]) -> dict[str, Any]:
     """What a v2 producer would write: the same event with the added field."""
     evolved = copy.deepcopy(envelope)
-    evolved.update(schemaversion=2, dataschema=f"contracts/events/{UPSERTED}/v2.schema.json")
+    evolved.update(schemaversion=2, dataschema=dataschema(UPSERTED, 2))
     evolved["data"][ADDED] = "Nick"
     return evolved
 

@@ -4,7 +4,8 @@
 
 The envelope carries ``schemaversion`` (the data schema's major version, matching
 ``contracts/events/<type>/v<N>.schema.json``) and ``version``, the {{ e }}'s own version,
-which consumers use to ignore stale or out-of-order events.
+which consumers use to ignore stale or out-of-order events. ``dataschema`` is that schema's
+``$id``: CloudEvents wants a URI there, and a path relative to this repository is none.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ SCHEMA_VERSION = 1
 CHANNEL = "{{ e }}.events"
 
 
+def dataschema(event_type: str, version: int = SCHEMA_VERSION) -> str:
+    """The URI of an event type's data schema: the ``$id`` of its contract file."""
+    return f"urn:{{ cookiecutter.owner_service }}:events:{event_type}:v{version}"
+
+
 def _envelope(event_type: str, entity_id: str, version: int, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
     return {
         "specversion": "1.0",
@@ -36,7 +42,7 @@ def _envelope(event_type: str, entity_id: str, version: int, at: datetime, data:
         "subject": entity_id,
         "time": at.isoformat(),
         "datacontenttype": "application/json",
-        "dataschema": f"contracts/events/{event_type}/v{SCHEMA_VERSION}.schema.json",
+        "dataschema": dataschema(event_type),
         "schemaversion": SCHEMA_VERSION,
         "version": version,
         "data": data,
