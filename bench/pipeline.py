@@ -212,7 +212,7 @@ def envelope(i: int, prefix: str) -> dict[str, Any]:
         "subject": user_id,
         "time": datetime.now(UTC).isoformat(),
         "datacontenttype": "application/json",
-        "dataschema": "contracts/events/user.upserted/v1.schema.json",
+        "dataschema": "urn:user-service:events:user.upserted:v1",
         "schemaversion": 1,
         "version": 1,
         "data": {

@@ -78,7 +78,7 @@ def v2_event(entity_id: str) -> dict[str, Any]:
         "subject": entity_id,
         "time": datetime.now(UTC).isoformat(),
         "datacontenttype": "application/json",
-        "dataschema": f"contracts/events/{UPSERTED}/v2.schema.json",
+        "dataschema": f"urn:user-service:events:{UPSERTED}:v2",
         "schemaversion": 2,
         "version": 1,
         "data": {
