@@ -8,7 +8,7 @@ annotations``: typer reads the generated signature's annotations as objects.)
 import inspect
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TextIO
 
 import typer
 
@@ -80,17 +80,17 @@ def _run(
 
     file_values = read_answers_file(answers_file) if answers_file else {}
     given = merge(flags, file_values)
-    interactive = (
+    wizard = (
         not no_input
         and answers_file is None
         and not any(v is not None for v in flags.values())
         and sys.stdin.isatty()
-        and sys.stdout.isatty()
     )
-    if interactive:
+    terminal = _terminal() if wizard else None
+    if terminal is not None:
         from advisor.questions.prompt import ask_answers
 
-        given = dict(ask_answers())
+        given = dict(ask_answers(terminal))
     answers = validate_answers(given)
     rec = recommend(answers)
     if save is not None:
@@ -98,6 +98,19 @@ def _run(
     _print(rec, output)
     if strict and rec.has_errors():
         raise typer.Exit(1)
+
+
+def _terminal() -> TextIO | None:
+    """Where the wizard draws its prompts: stdout on a terminal, else stderr on one.
+
+    ``advisor recommend --format json > adr.json`` at a terminal still prompts (on
+    stderr) and writes only the JSON to the file. With neither on a terminal nobody
+    would see a prompt, so the run is non-interactive.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if stream.isatty():
+            return stream
+    return None
 
 
 def _print(rec: Any, output: Format) -> None:

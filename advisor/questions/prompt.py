@@ -7,37 +7,44 @@ the outcome, given the earlier answers and whatever the later ones, is skipped
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TextIO
 
 from advisor.questions.model import Question, questions, should_ask
 from advisor.types import AnswerValue
 
 
-def ask_answers() -> dict[str, AnswerValue]:
+def ask_answers(terminal: TextIO) -> dict[str, AnswerValue]:
     """Ask every question that can still matter, in catalogue order; return all answers.
 
-    A skipped question takes its default, which is as good as any value of it: by the
-    rules, none changes the outcome whatever the later answers.
+    The prompts are drawn on ``terminal`` (stderr when stdout is redirected, so stdout
+    carries only the recommendation). A skipped question takes its default, which is as
+    good as any value of it: by the rules, none changes the outcome whatever the later
+    answers.
     """
+    from prompt_toolkit.output import create_output
+
+    output = create_output(stdout=terminal)
     answers: dict[str, AnswerValue] = {}
     for q in questions():
         if should_ask(q, answers):
-            answers[q.key] = _ask(q)
+            answers[q.key] = _ask(q, output)
         elif q.default is not None:
             answers[q.key] = q.default
     return answers
 
 
-def _ask(q: Question) -> AnswerValue:
+def _ask(q: Question, output: Any) -> AnswerValue:
     import questionary
 
     message = f"{q.prompt}"
     prompt: Any
     if q.type == "choice":
         default = q.default if isinstance(q.default, str) else None
-        prompt = questionary.select(message, choices=list(q.choices), default=default)
+        prompt = questionary.select(
+            message, choices=list(q.choices), default=default, output=output
+        )
     elif q.type == "bool":
-        prompt = questionary.confirm(message, default=bool(q.default))
+        prompt = questionary.confirm(message, default=bool(q.default), output=output)
     else:
         minimum = q.min or 0
         prompt = questionary.text(
@@ -45,6 +52,7 @@ def _ask(q: Question) -> AnswerValue:
             default="" if q.default is None else str(q.default),
             validate=lambda text: _valid_int(text, minimum),
             instruction=f"(whole number >= {minimum})",
+            output=output,
         )
     answer = prompt.unsafe_ask()  # raises KeyboardInterrupt on Ctrl-C
     value: AnswerValue = int(answer) if q.type == "int" else answer

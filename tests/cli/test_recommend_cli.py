@@ -355,6 +355,44 @@ def test_wizard_gives_the_same_json_as_flags(tmp_path: Path) -> None:
     assert replay.stdout == flags.stdout
 
 
+def test_wizard_prompts_on_stderr_when_stdout_is_redirected(tmp_path: Path) -> None:
+    """`advisor recommend --format json > out.json` at a terminal: prompts, and only JSON."""
+    out = tmp_path / "out.json"
+    child = spawn(["recommend", "--format", "json"], cwd=tmp_path, stdout=out)
+    child.expect("How stale")
+    child.send("\r")  # realtime
+    child.expect("reads of the shared data")
+    child.sendline("5")
+    child.expect("changes to that data")
+    child.sendline("1")
+    child.expect("keep working while the owner is down")
+    child.send("n")
+    child.expect("internal tooling")
+    child.send("y")
+    child.expect("owner's language")
+    child.send("n")
+    child.expect("one database today")
+    child.send("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "schema_version" not in child.before  # the terminal got the prompts only
+    flags = advisor(
+        "recommend",
+        "--format",
+        "json",
+        "--freshness",
+        "realtime",
+        "--reads-per-second",
+        "5",
+        "--writes-per-second",
+        "1",
+        "--internal-tooling",
+        "--no-same-language",
+    )
+    assert out.read_text(encoding="utf-8") == flags.stdout
+
+
 def test_wizard_rejects_a_bad_number_as_it_is_typed(tmp_path: Path) -> None:
     child = spawn(["recommend", "--format", "json", "--freshness", "hours"], cwd=tmp_path)
     # Flags given: no wizard at all, even on a terminal.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -139,7 +140,7 @@ def test_the_wizard_asks_fewer_questions_when_fewer_matter(
 
     for kind in ("select", "confirm", "text"):
         monkeypatch.setattr(questionary, kind, lambda message, **kwargs: Scripted(message))
-    answers = ask_answers()
+    answers = ask_answers(io.StringIO())
     # Not consumers: with seconds of staleness, 1 read/s and 1 write/s, no number of
     # consumers moves the strategy (the many-consumers point cannot close any gap).
     assert asked == [

@@ -36,13 +36,33 @@ def run_main(args: list[str]) -> int:
     return 0
 
 
-def spawn(args: list[str], cwd: Path) -> pexpect.spawn:
-    """``advisor ARGS`` on a real pseudo-terminal, as a person at a terminal runs it."""
-    env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "CI": "false", "COLUMNS": "120"}
+def spawn(
+    args: list[str],
+    cwd: Path,
+    *,
+    stdout: Path | None = None,
+    env: dict[str, str | None] | None = None,
+) -> pexpect.spawn:
+    """``advisor ARGS`` on a real pseudo-terminal, as a person at a terminal runs it.
+
+    ``stdout`` redirects the command's standard output to a file, as ``> FILE`` does,
+    leaving stdin and stderr on the terminal. ``env`` sets variables (None unsets one).
+    """
+    base = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "CI": "false", "COLUMNS": "120"}
+    for name, value in (env or {}).items():
+        if value is None:
+            base.pop(name, None)
+        else:
+            base[name] = value
+    command, argv = sys.executable, ["-m", "advisor", *args]
+    if stdout is not None:
+        # The shell does the redirection; the command line reaches it as "$0" "$@".
+        command, argv = "/bin/sh", ["-c", 'exec "$0" "$@" > "$ADVISOR_STDOUT"', command, *argv]
+        base["ADVISOR_STDOUT"] = str(stdout)
     return pexpect.spawn(
-        sys.executable,
-        ["-m", "advisor", *args],
-        env=env,
+        command,
+        argv,
+        env=base,
         cwd=str(cwd),
         encoding="utf-8",
         timeout=30,
