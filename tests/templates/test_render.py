@@ -59,6 +59,20 @@ def render(out: Path, **values: str) -> Path:
     return Path(result)
 
 
+def own_suite(project: Path, verbosity: str = "-q") -> str:
+    """Run the generated project's own test suite, which must pass; its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", verbosity, "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    return done.stdout
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
     """Every combination x broker, rendered once for the module."""
@@ -107,7 +121,9 @@ def test_the_workflow_installs_this_advisor_and_its_check_passes(
     ours = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     for (patterns, broker), project in rendered.items():
         workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text("utf-8"))
-        [step] = [s for s in workflow["jobs"]["test"]["steps"] if "advisor check" in s.get("run", "")]
+        [step] = [
+            s for s in workflow["jobs"]["test"]["steps"] if "advisor check" in s.get("run", "")
+        ]
         install, check = step["run"].strip().splitlines()
         wanted = Requirement(shlex.split(install)[-1])
         # The step must install this distribution (not PyPI's unrelated "advisor"), and the
@@ -115,7 +131,10 @@ def test_the_workflow_installs_this_advisor_and_its_check_passes(
         assert wanted.name == ours["name"], install
         assert wanted.specifier.contains(ours["version"]), install
         done = subprocess.run(
-            [str(BIN / "advisor"), *shlex.split(check)[1:]], cwd=project, capture_output=True, text=True
+            [str(BIN / "advisor"), *shlex.split(check)[1:]],
+            cwd=project,
+            capture_output=True,
+            text=True,
         )
         assert done.returncode == 0, f"{patterns} / {broker}:\n{done.stdout}{done.stderr}"
 
@@ -155,18 +174,9 @@ def test_the_tree_follows_the_patterns(rendered: dict[tuple[str, str], Path]) ->
 def test_the_generated_project_passes_its_own_tests(
     rendered: dict[tuple[str, str], Path], patterns: str, broker: str
 ) -> None:
-    project = rendered[(patterns, broker)]
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert " passed" in done.stdout
-    assert " failed" not in done.stdout
+    output = own_suite(rendered[(patterns, broker)])
+    assert " passed" in output
+    assert " failed" not in output
 
 
 BFF_PATTERNS = ("api", "sdk")
@@ -196,21 +206,13 @@ def test_a_project_with_the_bff_passes_ruff_advisor_check_and_its_own_tests(
     )
     assert json.loads(check.stdout)["findings"] == [], check.stdout
     assert check.returncode == 0
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    output = own_suite(project, "-v")
     for test in (
         "test_the_page_composes_the_owner_and_the_consumer",
         "test_owner_down_serves_the_last_value_read_marked_as_cache",
         "test_consumer_down_leaves_its_part_out",
     ):
-        assert f"tests/test_bff.py::{test} PASSED" in done.stdout
+        assert f"tests/test_bff.py::{test} PASSED" in output
 
 
 @pytest.mark.parametrize("patterns", BFF_PATTERNS)
@@ -277,15 +279,7 @@ def test_custom_names_and_field_types_work(tmp_path: Path) -> None:
     assert (project / "services" / "customer_profile" / "app.py").is_file()
     sdk = project / "libs" / "customer-profile-sdk" / "customer_profile_sdk" / "client.py"
     assert sdk.is_file()
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    own_suite(project)
 
 
 def test_a_hostile_project_name_renders_valid_files(tmp_path: Path) -> None:
