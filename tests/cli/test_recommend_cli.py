@@ -1,9 +1,10 @@
-"""`advisor recommend`, `questions` and `schema` through the real entry point."""
+"""`advisor recommend`, `questions`, `schema` and `--version` through the real entry point."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pexpect
@@ -163,6 +164,47 @@ def test_questions_and_schema() -> None:
     schema = json.loads(advisor("schema").stdout)
     assert schema["additionalProperties"] is False
     assert "reads_per_second" in schema["properties"]
+
+
+# --- conventions: --version, NO_COLOR ------------------------------------------------
+
+#: An SGR escape sequence; its parameters say what it styles.
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def colour_codes(text: str) -> list[str]:
+    """The SGR sequences in ``text`` that set a colour (bold and the like are not colour)."""
+    found = []
+    for match in SGR.finditer(text):
+        params = [int(p) for p in match.group(1).split(";") if p]
+        if any(p in (38, 48) or 30 <= p <= 37 or 40 <= p <= 47 or 90 <= p <= 107 for p in params):
+            found.append(match.group(0))
+    return found
+
+
+def test_version_prints_the_package_version() -> None:
+    import advisor as package
+
+    done = advisor("--version")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        f"advisor {package.__version__}\n",
+        "",
+    )
+
+
+def test_no_color_keeps_the_table_free_of_colour_on_a_terminal(tmp_path: Path) -> None:
+    def table(no_color: str | None) -> str:
+        env = {"NO_COLOR": no_color, "FORCE_COLOR": None, "TERM": "xterm-256color"}
+        child = spawn(["recommend", "--answers", str(EXAMPLE)], cwd=tmp_path, env=env)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0, child.before
+        assert "Recommendation:" in child.before
+        return str(child.before)
+
+    assert colour_codes(table(None)), "without NO_COLOR the terminal gets colour"
+    assert colour_codes(table("1")) == []
 
 
 # --- answers files, fuzzed: every invalid one is exit 2, every valid one exit 0 ---------
