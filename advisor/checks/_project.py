@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from advisor import resources
+
 #: Folders never walked: tooling, virtual environments, caches, build output.
 _SKIPPED_DIRS = frozenset(
     {"node_modules", "__pycache__", "venv", "env", "build", "dist", "site-packages"}
@@ -88,7 +90,7 @@ def python_modules(
 def load_yaml(path: Path) -> object:
     """A YAML file's content, or None when it is missing or malformed."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return resources.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
         return None
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from advisor import resources
 from advisor.engine import conditions
 from advisor.engine.model import DecisionTable, LoadedRule, Rule, RuleFile, RuleSet
 from advisor.errors import AnswersError, RulesError
@@ -61,7 +62,7 @@ def _load(directory: Path) -> RuleSet:
 
 def _yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return resources.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RulesError(f"{path.name}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -12,7 +12,6 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -22,6 +21,7 @@ from pydantic import (
     create_model,
 )
 
+from advisor import resources
 from advisor.errors import AnswersError, MissingAnswersError, clipped, quoted
 from advisor.types import AnswerValue
 
@@ -57,7 +57,7 @@ class Question(BaseModel):
 @cache
 def questions() -> tuple[Question, ...]:
     """The catalogue, in the order the wizard asks it."""
-    raw = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    raw = resources.safe_load(CATALOGUE.read_text(encoding="utf-8"))
     return tuple(Question.model_validate(item) for item in raw)
 
 
