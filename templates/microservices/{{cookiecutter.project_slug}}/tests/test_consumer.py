@@ -31,13 +31,13 @@ async def test_an_event_delivered_twice_is_applied_once(
     consumer: Any, make_event: Any, deliver: Any, test_broker: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     effects: list[str] = []
-    real = consumer_module.apply_effect
+    real = consumer_module.apply_effects
 
-    async def counting(session: Any, envelope: dict[str, Any]) -> None:
-        effects.append(envelope["id"])
-        await real(session, envelope)
+    async def counting(session: Any, envelopes: list[dict[str, Any]]) -> None:
+        effects.extend(envelope["id"] for envelope in envelopes)
+        await real(session, envelopes)
 
-    monkeypatch.setattr(consumer_module, "apply_effect", counting)
+    monkeypatch.setattr(consumer_module, "apply_effects", counting)
     raw = json.dumps(make_event("{{ e }}.upserted", "u1", 1, sample_data())).encode()
     async with test_broker(consumer.broker) as broker:
         await deliver(broker, raw)
@@ -108,11 +108,11 @@ async def test_failures_are_retried_then_dead_lettered(
 ) -> None:
     attempts: list[int] = []
 
-    async def failing(session: Any, envelope: dict[str, Any]) -> None:
+    async def failing(session: Any, envelopes: list[dict[str, Any]]) -> None:
         attempts.append(1)
         raise RuntimeError("database unavailable")
 
-    monkeypatch.setattr(consumer_module, "apply_effect", failing)
+    monkeypatch.setattr(consumer_module, "apply_effects", failing)
     raw = json.dumps(make_event("{{ e }}.upserted", "u4", 1, sample_data())).encode()
     async with test_broker(consumer.broker) as broker:
         await deliver(broker, raw)
@@ -127,15 +127,15 @@ async def test_failures_are_retried_then_dead_lettered(
 async def test_a_transient_failure_recovers_within_the_retries(
     consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = consumer_module.apply_effect
+    real = consumer_module.apply_effects
     failures = [RuntimeError("deadlock")]
 
-    async def flaky(session: Any, envelope: dict[str, Any]) -> None:
+    async def flaky(session: Any, envelopes: list[dict[str, Any]]) -> None:
         if failures:
             raise failures.pop()
-        await real(session, envelope)
+        await real(session, envelopes)
 
-    monkeypatch.setattr(consumer_module, "apply_effect", flaky)
+    monkeypatch.setattr(consumer_module, "apply_effects", flaky)
     raw = json.dumps(make_event("{{ e }}.upserted", "u5", 1, sample_data())).encode()
     assert await consumer.handle(raw) == "applied"
     assert dead_letters == []
@@ -146,13 +146,13 @@ async def test_a_batch_applies_each_message_once_in_arrival_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     effects: list[str] = []
-    real = consumer_module.apply_effect
+    real = consumer_module.apply_effects
 
-    async def counting(session: Any, envelope: dict[str, Any]) -> None:
-        effects.append(envelope["id"])
-        await real(session, envelope)
+    async def counting(session: Any, envelopes: list[dict[str, Any]]) -> None:
+        effects.extend(envelope["id"] for envelope in envelopes)
+        await real(session, envelopes)
 
-    monkeypatch.setattr(consumer_module, "apply_effect", counting)
+    monkeypatch.setattr(consumer_module, "apply_effects", counting)
     first = make_event("{{ e }}.upserted", "b1", 1, sample_data())
     second = make_event("{{ e }}.upserted", "b2", 1, sample_data())
     raws = [json.dumps(first).encode(), json.dumps(first).encode(), b"{not json", json.dumps(second).encode()]
@@ -168,16 +168,16 @@ async def test_a_failing_message_does_not_hold_back_its_batch(
     consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, test_broker: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = consumer_module.apply_effect
+    real = consumer_module.apply_effects
     good = make_event("{{ e }}.upserted", "b3", 1, sample_data())
     bad = make_event("{{ e }}.upserted", "b4", 1, sample_data())
 
-    async def failing_for_bad(session: Any, envelope: dict[str, Any]) -> None:
-        if envelope["id"] == bad["id"]:
+    async def failing_for_bad(session: Any, envelopes: list[dict[str, Any]]) -> None:
+        if any(envelope["id"] == bad["id"] for envelope in envelopes):
             raise RuntimeError("constraint violated")
-        await real(session, envelope)
+        await real(session, envelopes)
 
-    monkeypatch.setattr(consumer_module, "apply_effect", failing_for_bad)
+    monkeypatch.setattr(consumer_module, "apply_effects", failing_for_bad)
     async with test_broker(consumer.broker):
         outcomes = await consumer.handle_batch([(json.dumps(good).encode(), b"k"), (json.dumps(bad).encode(), b"k")])
     assert outcomes == ["applied", "dead-lettered"]

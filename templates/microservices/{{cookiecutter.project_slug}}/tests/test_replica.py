@@ -38,6 +38,26 @@ async def test_stale_and_out_of_order_events_are_ignored(consumer: Any, make_eve
 {%- endfor %}
 
 
+async def test_a_batch_writes_each_{{ e }}_once_at_its_newest_version(consumer: Any, make_event: Any) -> None:
+    from {{ cookiecutter.__consumer_pkg }} import projector
+
+    events = [
+        make_event("{{ e }}.upserted", "m1", 1, data(0)),
+        make_event("{{ e }}.upserted", "m2", 1, data(0)),
+        make_event("{{ e }}.upserted", "m1", 3, data(1)),
+        make_event("{{ e }}.upserted", "m1", 2, data(0)),
+    ]
+    async with consumer.db.sessions() as session, session.begin():
+        assert await projector.apply_events(session, events) == [False, True, True, False]
+        # Already at version 3: the same batch again writes nothing.
+        assert await projector.apply_events(session, events) == [False, False, False, False]
+    m1 = await replica_row(consumer, "m1")
+    assert m1 is not None and m1.version == 3
+{%- for name, kind in cookiecutter.fields | fields %}
+    assert m1.{{ name }} == data(1)["{{ name }}"]
+{%- endfor %}
+
+
 async def test_a_delete_is_a_tombstone_older_upserts_cannot_undo(consumer: Any, make_event: Any) -> None:
     await consumer.handle(json.dumps(make_event("{{ e }}.upserted", "r2", 1, data())).encode())
     await consumer.handle(json.dumps(make_event("{{ e }}.deleted", "r2", 3)).encode())

@@ -55,8 +55,7 @@ async def bootstrap(sessions: async_sessionmaker[AsyncSession], http: httpx.Asyn
         page = await _page(http, after, limit)
         at = datetime.now(UTC)
         async with sessions() as session, session.begin():
-            for item in page["items"]:
-                applied += await projector.apply_snapshot(session, item, at)
+            applied += await projector.apply_snapshots(session, page["items"], at)
         after = page["next_after"]
         if after is None:
             return applied

@@ -56,12 +56,12 @@ from {{ cookiecutter.__consumer_pkg }}.settings import Settings
 log = logging.getLogger("{{ cookiecutter.__consumer_pkg }}.consumer")
 
 
-async def apply_effect(session: AsyncSession, envelope: dict[str, Any]) -> None:
-    """What this service does with an event, inside the caller's transaction."""
+async def apply_effects(session: AsyncSession, envelopes: list[dict[str, Any]]) -> None:
+    """What this service does with events, in order, inside the caller's transaction."""
 {%- if cookiecutter.__replica %}
-    await projector.apply_event(session, envelope)
+    await projector.apply_events(session, envelopes)
 {%- else %}
-    session.add(
+    session.add_all(
         {{ E }}Change(
             {{ e }}_id=envelope["data"]["{{ e }}_id"],
             event_type=envelope["type"],
@@ -69,6 +69,7 @@ async def apply_effect(session: AsyncSession, envelope: dict[str, Any]) -> None:
             occurred_at=datetime.fromisoformat(envelope["time"]),
             received_at=datetime.now(UTC),
         )
+        for envelope in envelopes
     )
 {%- endif %}
 
@@ -79,16 +80,14 @@ async def process_events(sessions: async_sessionmaker[AsyncSession], envelopes: 
     applied: list[bool] = []
     async with sessions() as session, session.begin():
         seen = await already_processed(session, {envelope["id"] for envelope in envelopes})
-        fresh: list[str] = []
+        fresh: list[dict[str, Any]] = []
         for envelope in envelopes:
-            if envelope["id"] in seen:
-                applied.append(False)
-                continue
-            await apply_effect(session, envelope)
-            seen.add(envelope["id"])
-            fresh.append(envelope["id"])
-            applied.append(True)
-        await mark_processed(session, fresh)
+            applied.append(envelope["id"] not in seen)
+            if applied[-1]:
+                seen.add(envelope["id"])
+                fresh.append(envelope)
+        await apply_effects(session, fresh)
+        await mark_processed(session, [envelope["id"] for envelope in fresh])
     return applied
 
 
