@@ -74,7 +74,9 @@ def time_interleaved(
                 before()
             used = _children_cpu()
             start = time.perf_counter()
-            subprocess.run(argv, check=True, capture_output=True)
+            done = subprocess.run(argv, capture_output=True, text=True)
+            if done.returncode:
+                raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}:\n{done.stderr}")
             if round_:  # round 0 warms caches
                 runs[i].append(time.perf_counter() - start)
                 cpu[i].append(_children_cpu() - used)
