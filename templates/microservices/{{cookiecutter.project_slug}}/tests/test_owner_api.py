@@ -26,6 +26,19 @@ async def test_create_read_replace_delete(
     assert (await owner.delete(f"/{{ e }}s/{ {{- e }}_id}")).status_code == 404
 
 
+async def test_a_deleted_{{ e }}_created_again_goes_on_from_its_version(
+    owner: httpx.AsyncClient, new_{{ e }}: dict[str, object]
+) -> None:
+    await owner.put("/{{ e }}s/again", json=new_{{ e }})
+    assert (await owner.delete("/{{ e }}s/again")).status_code == 204  # the delete is version 2
+    page = (await owner.get("/{{ e }}s")).json()
+    assert "again" not in [item["{{ e }}_id"] for item in page["items"]]
+    again = await owner.put("/{{ e }}s/again", json=new_{{ e }})
+    # Newer than the delete's tombstone, so a replica that saw the delete takes it.
+    assert again.json()["version"] == 3
+    assert (await owner.get("/{{ e }}s/again")).json()["version"] == 3
+
+
 async def test_put_creates_with_the_client_id(owner: httpx.AsyncClient, new_{{ e }}: dict[str, object]) -> None:
     response = await owner.put("/{{ e }}s/chosen-id", json=new_{{ e }})
     assert response.status_code == 200

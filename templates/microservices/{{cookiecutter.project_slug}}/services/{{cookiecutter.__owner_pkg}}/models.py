@@ -13,7 +13,8 @@ from {{ cookiecutter.__owner_pkg }}.db import Base
 
 
 class {{ E }}(Base):
-    """The owned entity; ``version`` grows by one on every change, for ordering downstream."""
+    """The owned entity; ``version`` grows by one on every change (a delete included), for
+    ordering downstream."""
 
     __tablename__ = "{{ e }}s"
 
@@ -23,6 +24,9 @@ class {{ E }}(Base):
 {%- endfor %}
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A deleted {{ e }} stays as a tombstone, so one created again with its id goes on from
+    # its version: consumers ignore any change not newer than the one they hold.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 {%- if cookiecutter.__event %}
 
 

@@ -26,7 +26,7 @@ async def get_{{ e }}(sessions: async_sessionmaker[AsyncSession], {{ e }}_id: st
     """The {{ e }} with that id, or None."""
     async with sessions() as session:
         row = await session.get({{ E }}, {{ e }}_id)
-        return {{ E }}Out.model_validate(row) if row is not None else None
+        return {{ E }}Out.model_validate(row) if row is not None and row.deleted_at is None else None
 
 
 async def put_{{ e }}(
@@ -35,16 +35,17 @@ async def put_{{ e }}(
     """Create or replace a {{ e }}; returns it and whether it was created."""
     async with sessions() as session, session.begin():
         row = await session.get({{ E }}, {{ e }}_id, with_for_update=True)
-        created = row is None
+        created = row is None or row.deleted_at is not None
         now = datetime.now(UTC)
         if row is None:
             row = {{ E }}({{ e }}_id={{ e }}_id, version=1, updated_at=now, **data.model_dump())
             session.add(row)
-        else:
+        else:  # a change, or a tombstone brought back: the version goes on either way
             for name, value in data.model_dump().items():
                 setattr(row, name, value)
             row.version += 1
             row.updated_at = now
+            row.deleted_at = None
         await session.flush()
         result = {{ E }}Out.model_validate(row)
 {%- if cookiecutter.__event %}
@@ -55,17 +56,18 @@ async def put_{{ e }}(
 
 
 async def delete_{{ e }}(sessions: async_sessionmaker[AsyncSession], {{ e }}_id: str) -> bool:
-    """Delete a {{ e }}; False if there was none."""
+    """Delete a {{ e }} (its row stays as a tombstone); False if there was none."""
     async with sessions() as session, session.begin():
         row = await session.get({{ E }}, {{ e }}_id, with_for_update=True)
-        if row is None:
+        if row is None or row.deleted_at is not None:
             return False
-{%- if cookiecutter.__event %}
         now = datetime.now(UTC)
-        # The tombstone carries the next version so it orders after every earlier change.
-        events.record(session, events.deleted({{ e }}_id, row.version + 1, now))
+        # The delete is a change too: the next version, so it orders after every earlier one.
+        row.version += 1
+        row.updated_at = row.deleted_at = now
+{%- if cookiecutter.__event %}
+        events.record(session, events.deleted({{ e }}_id, row.version, now))
 {%- endif %}
-        await session.delete(row)
     return True
 
 
@@ -73,7 +75,7 @@ async def export_page(
     sessions: async_sessionmaker[AsyncSession], after: str | None, limit: int
 ) -> {{ E }}Page:
     """{{ E }}s ordered by id, strictly after ``after``: the paginated export replicas bootstrap from."""
-    query = select({{ E }}).order_by({{ E }}.{{ e }}_id).limit(limit + 1)
+    query = select({{ E }}).where({{ E }}.deleted_at.is_(None)).order_by({{ E }}.{{ e }}_id).limit(limit + 1)
     if after is not None:
         query = query.where({{ E }}.{{ e }}_id > after)
     async with sessions() as session:
