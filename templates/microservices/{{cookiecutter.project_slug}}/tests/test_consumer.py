@@ -27,17 +27,23 @@ def sample_data() -> dict[str, object]:
     }
 
 
-async def test_an_event_delivered_twice_is_applied_once(
-    consumer: Any, make_event: Any, deliver: Any, test_broker: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    effects: list[str] = []
+@pytest.fixture
+def effects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the events whose effect the consumer applies, in order."""
+    applied: list[str] = []
     real = consumer_module.apply_effects
 
     async def counting(session: Any, envelopes: list[dict[str, Any]]) -> None:
-        effects.extend(envelope["id"] for envelope in envelopes)
+        applied.extend(envelope["id"] for envelope in envelopes)
         await real(session, envelopes)
 
     monkeypatch.setattr(consumer_module, "apply_effects", counting)
+    return applied
+
+
+async def test_an_event_delivered_twice_is_applied_once(
+    consumer: Any, make_event: Any, deliver: Any, test_broker: Any, effects: list[str]
+) -> None:
     raw = json.dumps(make_event("{{ e }}.upserted", "u1", 1, sample_data())).encode()
     async with test_broker(consumer.broker) as broker:
         await deliver(broker, raw)
@@ -143,16 +149,8 @@ async def test_a_transient_failure_recovers_within_the_retries(
 
 async def test_a_batch_applies_each_message_once_in_arrival_order(
     consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, test_broker: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    effects: list[str],
 ) -> None:
-    effects: list[str] = []
-    real = consumer_module.apply_effects
-
-    async def counting(session: Any, envelopes: list[dict[str, Any]]) -> None:
-        effects.extend(envelope["id"] for envelope in envelopes)
-        await real(session, envelopes)
-
-    monkeypatch.setattr(consumer_module, "apply_effects", counting)
     first = make_event("{{ e }}.upserted", "b1", 1, sample_data())
     second = make_event("{{ e }}.upserted", "b2", 1, sample_data())
     raws = [json.dumps(first).encode(), json.dumps(first).encode(), b"{not json", json.dumps(second).encode()]
