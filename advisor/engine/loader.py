@@ -16,7 +16,6 @@ from advisor.engine import conditions
 from advisor.engine.model import DecisionTable, LoadedRule, Rule, RuleFile, RuleSet
 from advisor.errors import AnswersError, RulesError
 from advisor.questions.model import example_facts, questions, validate_answers
-from advisor.resources import rules_dir
 
 TABLE_FILE = "decision-table.yaml"
 
@@ -30,7 +29,7 @@ def load_rules(directory: Path | None = None) -> RuleSet:
 
 @cache
 def _shipped() -> RuleSet:
-    return _load(rules_dir())
+    return _load(resources.rules_dir())
 
 
 def _load(directory: Path) -> RuleSet:
