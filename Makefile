@@ -21,10 +21,19 @@ demo: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+## unit: the fast tests (no real services, no rendered projects' own suites)
+unit: $(STAMP)
+	$(BIN)/pytest -m "not integration and not slow"
+
+## integration: the tests that use the real brokers and databases on this machine
+integration: $(STAMP)
+	$(BIN)/pytest -m integration
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy advisor
+	$(BIN)/lint-imports
 
 ## bench: benchmarks (not tests) against baselines measured in the same run; docs/benchmarks.md
 bench: $(STAMP)

@@ -134,7 +134,7 @@ def _plan(
     if flags.get("patterns") is not None:
         return make_spec(flags), {}
     if interactive:
-        from advisor.questions.project_prompt import ask_project
+        from advisor.wizard.project_prompt import ask_project
 
         return make_spec(ask_project(flags)), {}
     raise RenderError(

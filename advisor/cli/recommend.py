@@ -88,7 +88,7 @@ def _run(
     )
     terminal = _terminal() if wizard else None
     if terminal is not None:
-        from advisor.questions.prompt import ask_answers
+        from advisor.wizard.prompt import ask_answers
 
         given = dict(ask_answers(terminal))
     answers = validate_answers(given)

@@ -155,18 +155,3 @@ def validate_answers(raw: Mapping[str, object]) -> dict[str, AnswerValue]:
             f"answer '{key}': {first['msg'].lower()} (got {quoted(first.get('input'))})"
         ) from None
     return dict(model.model_dump())
-
-
-def should_ask(q: Question, answered: Mapping[str, AnswerValue]) -> bool:
-    """Whether the wizard asks ``q`` given the answers so far.
-
-    Required questions are always asked. Another is asked only when, by the rules, some
-    value of it can change the recommendation for some answers to the questions still
-    open (:func:`advisor.questions.relevance.can_matter`).
-    """
-    if q.required:
-        return True
-    # Imported here: the rules engine imports this module for the catalogue.
-    from advisor.questions.relevance import can_matter
-
-    return can_matter(q.key, answered)

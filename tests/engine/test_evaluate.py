@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor.engine.evaluate import recommend
-from advisor.questions.model import questions, should_ask, validate_answers
+from advisor.questions.model import questions, validate_answers
 from advisor.recommendation import Recommendation
+from advisor.wizard.relevance import should_ask
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 

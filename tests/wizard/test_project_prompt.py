@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import questionary
 
-from advisor.questions.project_prompt import ask_project
 from advisor.render.context import make_spec
+from advisor.wizard.project_prompt import ask_project
 
 
 class FakeQuestion:

@@ -2,15 +2,16 @@
 
 Questions come from the catalogue in order; an optional one whose answer cannot change
 the outcome, given the earlier answers and whatever the later ones, is skipped
-(:func:`advisor.questions.model.should_ask`). Ctrl-C raises KeyboardInterrupt.
+(:func:`advisor.wizard.relevance.should_ask`). Ctrl-C raises KeyboardInterrupt.
 """
 
 from __future__ import annotations
 
 from typing import Any, TextIO
 
-from advisor.questions.model import Question, questions, should_ask
+from advisor.questions.model import Question, questions
 from advisor.types import AnswerValue
+from advisor.wizard.relevance import should_ask
 
 
 def ask_answers(terminal: TextIO) -> dict[str, AnswerValue]:

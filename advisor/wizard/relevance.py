@@ -276,3 +276,13 @@ def _comparisons(condition: conditions.Condition) -> Iterator[conditions.Compare
     else:
         for part in condition.parts:
             yield from _comparisons(part)
+
+
+def should_ask(q: Question, answered: Mapping[str, AnswerValue]) -> bool:
+    """Whether the wizard asks ``q`` given the answers so far.
+
+    Required questions are always asked. Another is asked only when, by the rules, some
+    value of it can change the recommendation for some answers to the questions still
+    open (:func:`can_matter`).
+    """
+    return q.required or can_matter(q.key, answered)

@@ -16,10 +16,10 @@ from support.answers import answer_sets, answer_values
 
 from advisor.engine.evaluate import recommend
 from advisor.engine.loader import load_rules
-from advisor.questions.model import question, questions, should_ask, validate_answers
-from advisor.questions.prompt import ask_answers
-from advisor.questions.relevance import Relevance, can_matter
+from advisor.questions.model import question, questions, validate_answers
 from advisor.types import AnswerValue
+from advisor.wizard.prompt import ask_answers
+from advisor.wizard.relevance import Relevance, can_matter, should_ask
 
 KEYS = [q.key for q in questions()]
 OPTIONAL = [q for q in questions() if not q.required]

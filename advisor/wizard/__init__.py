@@ -1,0 +1,1 @@
+"""The wizard: asks the user at a terminal, beside the CLI and above the rules engine."""
