@@ -193,6 +193,17 @@ def facts_used(condition: Condition) -> set[str]:
     return set().union(*(facts_used(part) for part in condition.parts))
 
 
+def comparisons(condition: Condition) -> Iterator[Compare]:
+    """Every comparison inside a condition."""
+    if isinstance(condition, Compare):
+        yield condition
+    elif isinstance(condition, Not):
+        yield from comparisons(condition.part)
+    else:
+        for part in condition.parts:
+            yield from comparisons(part)
+
+
 def thresholds(condition: Condition) -> dict[str, set[Any]]:
     """The values each fact is compared with, to pick the answer space's boundary points."""
     found: dict[str, set[Any]] = {}

@@ -30,6 +30,24 @@ def test_golden_scenario(case: Path) -> None:
         "warnings": {w.id: w.level for w in rec.warnings},
     }
     assert got == data["expect"]
+    practices = {p.id for p in rec.practices}
+    wanted = data.get("practices", {})
+    assert set(wanted.get("include", [])) <= practices, practices
+    assert not set(wanted.get("exclude", [])) & practices, practices
+
+
+#: The classes of defect issue 13 found; each has golden scenarios from a public source.
+DEFECT_CLASSES = range(1, 11)
+
+
+def test_every_defect_class_has_scenarios_from_a_public_source() -> None:
+    classes: dict[int, list[str]] = {}
+    for case in CASES:
+        data = yaml.safe_load(case.read_text(encoding="utf-8"))
+        if "defect_class" in data:
+            assert str(data.get("source", "")).startswith("https://"), case.name
+            classes.setdefault(data["defect_class"], []).append(case.stem)
+    assert sorted(classes) == list(DEFECT_CLASSES)
 
 
 def test_every_decision_row_has_a_golden_scenario() -> None:
@@ -169,3 +187,23 @@ def test_skipped_questions_cannot_change_the_outcome(
 
 def _outcome(rec: Recommendation) -> tuple[object, ...]:
     return (rec.strategy, rec.patterns, rec.broker, [(w.id, w.level) for w in rec.warnings])
+
+
+def test_rules_about_a_network_call_move_api_and_sdk_alike() -> None:
+    """The SDK makes the same call to the owner as the API: one reason cannot mark one down."""
+    from advisor.engine.loader import load_rules
+
+    for item in load_rules().rules:
+        scores = item.rule.scores
+        if "api" in scores and ("call" in item.rule.explain and "owner" in item.rule.explain):
+            if scores["api"] < 0:
+                assert scores.get("sdk") == scores["api"], item.id
+
+
+def test_rule_texts_say_kafka_orders_within_a_partition() -> None:
+    from advisor.engine.loader import load_rules
+
+    for item in load_rules().rules:
+        texts = [item.rule.explain, *(p.why for p in item.rule.practices)]
+        texts += [w.message for w in item.rule.warnings]
+        assert not any("across partitions" in text for text in texts), item.id

@@ -113,7 +113,7 @@ def test_exclusion_of_an_added_pattern(
 def test_events_with_every_broker_excluded(
     add_rules: Callable[[list[dict[str, object]]], Path],
 ) -> None:
-    # broker.replay already rules out the queues when replay is needed; this takes the logs.
+    # Each rule leaves some broker; only together, on both answers, do they leave none.
     folder = add_rules(
         [
             {
@@ -122,12 +122,19 @@ def test_events_with_every_broker_excluded(
                 "applies_to": ["event"],
                 "when": {"writes_per_second": {"gte": 1000}},
                 "broker_exclude": ["kafka", "nats"],
-            }
+            },
+            {
+                **BASE,
+                "id": "extra.no-queues",
+                "applies_to": ["event"],
+                "when": {"needs_replay": True},
+                "broker_exclude": ["rabbitmq", "sns-sqs"],
+            },
         ]
     )
     problems = validate_rules(folder)
     assert len(problems) == 1, problems
     assert problems[0].startswith(
-        "rules broker.replay, extra.no-logs exclude every broker while events flow for {"
+        "rules extra.no-logs, extra.no-queues exclude every broker while events flow for {"
     )
     assert "needs_replay: True" in problems[0] and "writes_per_second: 1000" in problems[0]
