@@ -8,10 +8,10 @@ the same answers always give the same recommendation, byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from advisor.engine import conditions
+from advisor.engine import conditions, explain
 from advisor.engine.loader import load_rules
 from advisor.engine.model import LoadedRule, RuleSet
 from advisor.recommendation import Practice, RankedOption, Recommendation, Warning
@@ -29,12 +29,29 @@ class Trace:
     strategy: Strategy = "api"
     patterns: set[Strategy] = field(default_factory=set)
     broker: Broker | None = None
+    broker_scores: dict[Broker, float] = field(default_factory=lambda: dict.fromkeys(BROKERS, 0.0))
+    brokers_excluded: set[Broker] = field(default_factory=set)
 
 
-def recommend(answers: Mapping[str, AnswerValue], rules: RuleSet | None = None) -> Recommendation:
-    """The recommendation for validated, defaulted answers."""
+def recommend(
+    answers: Mapping[str, AnswerValue],
+    rules: RuleSet | None = None,
+    given: Iterable[str] | None = None,
+) -> Recommendation:
+    """The recommendation for validated, defaulted answers.
+
+    ``given`` names the answers the user gave (the rest are defaults); None means all.
+    """
     rules = rules or load_rules()
-    return _recommendation(answers, evaluate(answers, rules), rules)
+    return _recommendation(answers, evaluate(answers, rules), rules, given)
+
+
+def _outcome(rules: RuleSet) -> Callable[[Mapping[str, AnswerValue]], explain.Outcome]:
+    def outcome(answers: Mapping[str, AnswerValue]) -> explain.Outcome:
+        trace = evaluate(answers, rules)
+        return trace.strategy, trace.broker
+
+    return outcome
 
 
 def evaluate(answers: Mapping[str, AnswerValue], rules: RuleSet) -> Trace:
@@ -50,12 +67,15 @@ def evaluate(answers: Mapping[str, AnswerValue], rules: RuleSet) -> Trace:
     progress = True
     while progress:
         progress = False
-        for item in list(pending):
+        waiting = []
+        for item in pending:
             if trace.patterns & set(item.rule.applies_to) and item.condition.holds(answers):
-                pending.remove(item)
                 trace.fired.append(item)
                 trace.patterns.update(item.rule.add_patterns)
                 progress = True
+            else:
+                waiting.append(item)
+        pending = waiting
     trace.broker = _broker(trace) if "event" in trace.patterns else None
     return trace
 
@@ -73,8 +93,7 @@ def _score(trace: Trace, item: LoadedRule) -> None:
 
 
 def _broker(trace: Trace) -> Broker | None:
-    scores = dict.fromkeys(BROKERS, 0.0)
-    ruled_out: set[Broker] = set()
+    scores, ruled_out = trace.broker_scores, trace.brokers_excluded
     for item in trace.fired:
         for broker, delta in item.rule.broker_scores.items():
             scores[broker] += delta
@@ -88,39 +107,44 @@ def _broker(trace: Trace) -> Broker | None:
 def _why_not(
     strategy: Strategy, answers: Mapping[str, AnswerValue], trace: Trace, rules: RuleSet
 ) -> list[str]:
-    """Why a losing option lost, beyond the rules that scored it down.
+    """Why a losing option lost, beyond the rules that scored it down, in plain words.
 
     Without this an option no rule spoke against would be listed with no reason at all,
-    although it lost: its gap to the winner, and the rules that would have favoured it
-    with the part of their condition these answers fail, say why. Excluded options
-    already carry the exclusion, which is the whole reason.
+    although it lost: that the winner fits better (or tied and came first), and the
+    rules that would have favoured it with what these answers lack, say why. Excluded
+    options already carry the exclusion, which is the whole reason.
     """
     if strategy == trace.strategy or strategy in trace.excluded:
         return []
-    score, best = trace.scores[strategy], trace.scores[trace.strategy]
-    if score < best:
-        gap = best - score
-        lines = [f"why not: it scores {score:g}, {gap:g} below {trace.strategy} ({best:g})"]
+    if trace.scores[strategy] < trace.scores[trace.strategy]:
+        lines = [f"why not: the rules that apply favour {trace.strategy} over it"]
     else:
         lines = [
-            f"why not: it ties with {trace.strategy} at {best:g}; "
-            f"ties go to the earlier of {', '.join(STRATEGIES)}"
+            f"why not: it ties with {trace.strategy}, and ties go to the first of "
+            f"{', '.join(STRATEGIES)}"
         ]
+    gap = trace.scores[trace.strategy] - trace.scores[strategy]
     fired = {item.id for item in trace.fired}
     for item in rules.rules:
         delta = item.rule.scores.get(strategy, 0.0)
-        if item.second_stage or item.id in fired or delta <= 0:
+        # Only the rules that alone would have closed the gap: the others changed nothing.
+        if item.second_stage or item.id in fired or delta <= 0 or delta < gap:
             continue
-        failed = "; ".join(conditions.unmet(item.condition, answers))
-        lines.append(
-            f"why not: {item.rule.title} (`{item.id}`, {strategy} +{delta:g}) "
-            f"does not apply: {failed}"
-        )
+        if item.rule.needs:
+            used = sorted(conditions.facts_used(item.condition))
+            seen = ", ".join(f"{conditions.plain_value(k, answers[k])}" for k in used)
+            needs = f"{item.rule.needs} (here {seen})"
+        else:
+            needs = "; ".join(conditions.unmet(item.condition, answers))
+        lines.append(f"why not: {item.rule.title} would favour it, but needs {needs}")
     return lines
 
 
 def _recommendation(
-    answers: Mapping[str, AnswerValue], trace: Trace, rules: RuleSet
+    answers: Mapping[str, AnswerValue],
+    trace: Trace,
+    rules: RuleSet,
+    given: Iterable[str] | None,
 ) -> Recommendation:
     def rank_key(strategy: Strategy) -> tuple[bool, float, int]:
         return (strategy in trace.excluded, -trace.scores[strategy], STRATEGIES.index(strategy))
@@ -153,4 +177,10 @@ def _recommendation(
         warnings=list(warnings.values()),
         rules_fired=[item.id for item in trace.fired],
         answers=dict(answers),
+        answers_given=[key for key in answers if given is None or key in set(given)],
+        runner_up=explain.runner_up(trace),
+        broker_runner_up=explain.broker_runner_up(trace),
+        factors=explain.factors(trace),
+        flips=explain.flips(answers, trace, rules, _outcome(rules)),
+        rules=explain.cited(trace),
     )

@@ -89,30 +89,30 @@ def test_facts_and_thresholds() -> None:
 @pytest.mark.parametrize(
     ("raw", "facts", "expected"),
     [
-        ({"freshness": "realtime"}, {"freshness": "hours"}, ["freshness = realtime (is hours)"]),
+        ({"freshness": "realtime"}, {"freshness": "hours"}, ["freshness realtime (here hours)"]),
         ({"freshness": "hours"}, {"freshness": "hours"}, []),
         (
             {"all": [{"shared_database": True}, {"reads_per_second": {"gte": 100}}]},
             {"shared_database": False, "reads_per_second": 7},
-            ["shared_database = true (is false)", "reads_per_second >= 100 (is 7)"],
+            ["shared database: yes (here no)", "reads per second at least 100 (here 7)"],
         ),
         (
             {"shared_database": True, "reads_per_second": {"gte": 100}},
             {"shared_database": True, "reads_per_second": 7},
-            ["reads_per_second >= 100 (is 7)"],
+            ["reads per second at least 100 (here 7)"],
         ),
         (
             {"any": [{"shared_database": True}, {"freshness": {"in": ["hours", "minutes"]}}]},
             {"shared_database": False, "freshness": "realtime"},
             [
                 "(shared_database = true or freshness in [hours, minutes]) "
-                "(freshness is realtime, shared_database is false)"
+                "(here freshness realtime, shared database no)"
             ],
         ),
         (
             {"not": {"freshness": {"ne": "realtime"}}},
             {"freshness": "seconds"},
-            ["not (freshness != realtime) (freshness is seconds)"],
+            ["not (freshness != realtime) (here freshness seconds)"],
         ),
     ],
 )
