@@ -73,7 +73,11 @@ class AllOf:
     parts: tuple[Condition, ...]
 
     def holds(self, facts: Facts) -> bool:
-        return all(part.holds(facts) for part in self.parts)
+        # A plain loop: evaluation runs thousands of times per wizard decision.
+        for part in self.parts:
+            if not part.holds(facts):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,10 @@ class AnyOf:
     parts: tuple[Condition, ...]
 
     def holds(self, facts: Facts) -> bool:
-        return any(part.holds(facts) for part in self.parts)
+        for part in self.parts:
+            if part.holds(facts):
+                return True
+        return False
 
 
 @dataclass(frozen=True)

@@ -57,19 +57,20 @@ def _outcome(rules: RuleSet) -> Callable[[Mapping[str, AnswerValue]], explain.Ou
 def evaluate(answers: Mapping[str, AnswerValue], rules: RuleSet) -> Trace:
     """Run both stages and return the full trace."""
     trace = Trace()
-    for item in rules.rules:
-        if not item.second_stage and item.condition.holds(answers):
+    first, second = rules.stages
+    for item in first:
+        if item.condition.holds(answers):
             _score(trace, item)
     remaining = [s for s in STRATEGIES if s not in trace.excluded] or list(STRATEGIES)
     trace.strategy = max(remaining, key=lambda s: (trace.scores[s], -STRATEGIES.index(s)))
     trace.patterns = {trace.strategy}
-    pending = [item for item in rules.rules if item.second_stage]
+    pending = list(second)
     progress = True
     while progress:
         progress = False
         waiting = []
         for item in pending:
-            if trace.patterns & set(item.rule.applies_to) and item.condition.holds(answers):
+            if not item.applies.isdisjoint(trace.patterns) and item.condition.holds(answers):
                 trace.fired.append(item)
                 trace.patterns.update(item.rule.add_patterns)
                 progress = True

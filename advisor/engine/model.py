@@ -9,6 +9,7 @@ only when one of those patterns is part of the recommendation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -99,6 +100,11 @@ class LoadedRule:
     def second_stage(self) -> bool:
         return bool(self.rule.applies_to)
 
+    @cached_property
+    def applies(self) -> frozenset[Strategy]:
+        """The patterns a second-stage rule attaches to (cached: evaluation asks often)."""
+        return frozenset(self.rule.applies_to)
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -106,6 +112,14 @@ class RuleSet:
 
     rules: tuple[LoadedRule, ...]
     table: tuple[DecisionRow, ...]
+
+    @cached_property
+    def stages(self) -> tuple[tuple[LoadedRule, ...], tuple[LoadedRule, ...]]:
+        """The first-stage rules and the second-stage ones, each in order."""
+        return (
+            tuple(item for item in self.rules if not item.second_stage),
+            tuple(item for item in self.rules if item.second_stage),
+        )
 
     def get(self, rule_id: str) -> LoadedRule | None:
         """The rule with this id, if any."""
