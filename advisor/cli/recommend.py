@@ -6,6 +6,7 @@ annotations``: typer reads the generated signature's annotations as objects.)
 """
 
 import inspect
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, TextIO
@@ -54,10 +55,46 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--save", help="Write the answers here for replay.")
         ] = None,
         no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
+        owner: Annotated[
+            str | None,
+            typer.Option(
+                "--owner",
+                help="The ADR's owning service [default: the answers file's project, "
+                "else user-service].",
+                rich_help_panel="ADR",
+            ),
+        ] = None,
+        consumer: Annotated[
+            str | None,
+            typer.Option(
+                "--consumer",
+                help="The ADR's consuming service [default: the answers file's project, "
+                "else order-service].",
+                rich_help_panel="ADR",
+            ),
+        ] = None,
+        entity: Annotated[
+            str | None,
+            typer.Option(
+                "--entity",
+                help="The ADR's shared entity [default: the answers file's project, "
+                "else User].",
+                rich_help_panel="ADR",
+            ),
+        ] = None,
+        adr_dir: Annotated[
+            Path,
+            typer.Option(
+                "--adr-dir",
+                help="The ADR is numbered after the NNNN-*.md records in this folder.",
+                rich_help_panel="ADR",
+            ),
+        ] = Path("docs/adr"),
         **flags: Any,
     ) -> None:
         """Recommend how to share data between two services, and explain why."""
-        _run(answers_file, output, strict, save, no_input, flags)
+        names = {"owner": owner, "consumer": consumer, "entity": entity}
+        _run(answers_file, output, strict, save, no_input, flags, names, adr_dir)
 
     own = [p for p in inspect.signature(recommend).parameters.values() if p.name != "flags"]
     recommend.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -73,12 +110,21 @@ def _run(
     save: Path | None,
     no_input: bool,
     flags: dict[str, Any],
+    names: dict[str, str | None],
+    adr_dir: Path,
 ) -> None:
     from advisor.engine.evaluate import recommend
-    from advisor.questions.answers_file import merge, read_answers_file, save_answers
+    from advisor.questions.answers_file import (
+        METADATA_KEYS,
+        merge,
+        read_answers_document,
+        save_answers,
+    )
     from advisor.questions.model import validate_answers
 
-    file_values = read_answers_file(answers_file) if answers_file else {}
+    document = read_answers_document(answers_file) if answers_file else {}
+    file_values = {k: v for k, v in document.items() if k not in METADATA_KEYS}
+    adr_names = _adr_names(names, document.get("project"))
     given = merge(flags, file_values)
     wizard = (
         not no_input
@@ -92,12 +138,49 @@ def _run(
 
         given = dict(ask_answers(terminal))
     answers = validate_answers(given)
-    rec = recommend(answers)
+    rec = recommend(answers, given=given)
     if save is not None:
         save_answers(save, answers)
-    _print(rec, output)
+    _print(rec, output, adr_names, adr_dir)
     if strict and rec.has_errors():
         raise typer.Exit(1)
+
+
+#: The names an ADR uses when neither a flag nor the answers file's project gives them.
+_DEFAULT_NAMES = {"owner": "user-service", "consumer": "order-service", "entity": "User"}
+#: Where the answers file's ``project:`` block (written by `advisor new`) keeps each name.
+_PROJECT_KEYS = {"owner": "owner_service", "consumer": "consumer_service", "entity": "entity"}
+_SERVICE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*", re.ASCII)
+_ENTITY = re.compile(r"[A-Z][A-Za-z0-9]*", re.ASCII)
+_MAX_NAME = 40
+
+
+def _adr_names(flags: dict[str, str | None], project: object) -> dict[str, str]:
+    """The ADR's names: flags, else the answers file's project, else the defaults.
+
+    They are written into markdown and a mermaid diagram, so they are checked as
+    `advisor new` checks them: service slugs and a PascalCase entity.
+    """
+    from advisor.errors import AnswersError, quoted
+
+    recorded = project if isinstance(project, dict) else {}
+    names: dict[str, str] = {}
+    for name, default in _DEFAULT_NAMES.items():
+        value = flags.get(name)
+        where = f"--{name}"
+        if value is None and _PROJECT_KEYS[name] in recorded:
+            value = recorded[_PROJECT_KEYS[name]]
+            where = f"project.{_PROJECT_KEYS[name]}"
+        if value is None:
+            value = default
+        pattern = _ENTITY if name == "entity" else _SERVICE
+        if not isinstance(value, str) or len(value) > _MAX_NAME or not pattern.fullmatch(value):
+            like = "a PascalCase name like 'User'" if name == "entity" else (
+                "a lowercase slug like 'user-service'"
+            )
+            raise AnswersError(f"{where}: must be {like} (got {quoted(value)})")
+        names[name] = value
+    return names
 
 
 def _terminal() -> TextIO | None:
@@ -113,13 +196,14 @@ def _terminal() -> TextIO | None:
     return None
 
 
-def _print(rec: Any, output: Format) -> None:
+def _print(rec: Any, output: Format, names: dict[str, str], adr_dir: Path) -> None:
     if output == "json":
         typer.echo(rec.to_json(), nl=False)
     elif output == "markdown":
-        from advisor.report.adr import adr_markdown
+        from advisor.report.adr import adr_markdown, next_adr_number
 
-        typer.echo(adr_markdown(rec), nl=False)
+        number = next_adr_number(adr_dir)
+        typer.echo(adr_markdown(rec, number=number, **names), nl=False)
     else:
         from advisor.console import print_recommendation
 

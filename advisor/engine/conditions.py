@@ -239,64 +239,6 @@ def describe(condition: Condition) -> str:
     return text if len(condition.parts) == 1 else f"({text})"
 
 
-def unmet(condition: Condition, facts: Facts) -> list[str]:
-    """What keeps ``condition`` from holding on ``facts``, in words, with the values seen.
-
-    The parts of an ``all`` are reported one by one (``reads per second at least 100
-    (here 7)``), so a user sees exactly which answers would have to change; ``any`` and
-    ``not`` are reported whole, since no single part is to blame. [] if it holds.
-    """
-    if condition.holds(facts):
-        return []
-    if isinstance(condition, AllOf):
-        return [line for part in condition.parts for line in unmet(part, facts)]
-    if isinstance(condition, Compare):
-        return [f"{plain(condition)} (here {_word(facts[condition.fact])})"]
-    seen = ", ".join(plain_value(fact, facts[fact]) for fact in sorted(facts_used(condition)))
-    return [f"{describe(condition)} (here {seen})"]
-
-
-_PHRASES = {
-    "ne": "other than",
-    "in": "",
-    "not_in": "other than",
-    "gt": "more than",
-    "gte": "at least",
-    "lt": "below",
-    "lte": "at most",
-    "contains": "including",
-}
-
-
-def plain(compare: Compare) -> str:
-    """A comparison in words: ``reads per second at least 100``, ``personal data: yes``."""
-    label = _label(compare.fact)
-    if compare.op == "eq":
-        if isinstance(compare.value, bool):
-            return f"{label}: {_word(compare.value)}"
-        return f"{label} {compare.value}"
-    if isinstance(compare.value, tuple):
-        value = " or ".join(_word(item) for item in compare.value)
-    else:
-        value = _word(compare.value)
-    return " ".join(part for part in (label, _PHRASES[compare.op], value) if part)
-
-
-def plain_value(fact: str, value: object) -> str:
-    """An answer in words: ``reads per second 20``, ``personal data no``."""
-    return f"{_label(fact)} {_word(value)}"
-
-
-def _label(fact: str) -> str:
-    return fact.replace("_", " ")
-
-
-def _word(value: object) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def _show(value: object) -> str:
     """A value as the rules files write it: ``true``, ``[a, b]``, ``seconds``."""
     if isinstance(value, bool):

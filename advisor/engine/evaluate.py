@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from advisor.engine import conditions, explain
+from advisor.engine import explain
 from advisor.engine.loader import load_rules
 from advisor.engine.model import LoadedRule, RuleSet
 from advisor.recommendation import Practice, RankedOption, Recommendation, Warning
@@ -105,40 +105,21 @@ def _broker(trace: Trace) -> Broker | None:
     return max(candidates, key=lambda b: (scores[b], -BROKERS.index(b)))
 
 
-def _why_not(
-    strategy: Strategy, answers: Mapping[str, AnswerValue], trace: Trace, rules: RuleSet
-) -> list[str]:
-    """Why a losing option lost, beyond the rules that scored it down, in plain words.
+def _why_not(strategy: Strategy, trace: Trace) -> list[str]:
+    """Why a losing option lost, when no rule scored it down enough to say so.
 
     Without this an option no rule spoke against would be listed with no reason at all,
-    although it lost: that the winner fits better (or tied and came first), and the
-    rules that would have favoured it with what these answers lack, say why. Excluded
-    options already carry the exclusion, which is the whole reason.
+    although it lost. Which answers would make it win is what the flip points say.
+    Excluded options already carry the exclusion, which is the whole reason.
     """
     if strategy == trace.strategy or strategy in trace.excluded:
         return []
     if trace.scores[strategy] < trace.scores[trace.strategy]:
-        lines = [f"why not: the rules that apply favour {trace.strategy} over it"]
-    else:
-        lines = [
-            f"why not: it ties with {trace.strategy}, and ties go to the first of "
-            f"{', '.join(STRATEGIES)}"
-        ]
-    gap = trace.scores[trace.strategy] - trace.scores[strategy]
-    fired = {item.id for item in trace.fired}
-    for item in rules.rules:
-        delta = item.rule.scores.get(strategy, 0.0)
-        # Only the rules that alone would have closed the gap: the others changed nothing.
-        if item.second_stage or item.id in fired or delta <= 0 or delta < gap:
-            continue
-        if item.rule.needs:
-            used = sorted(conditions.facts_used(item.condition))
-            seen = ", ".join(f"{conditions.plain_value(k, answers[k])}" for k in used)
-            needs = f"{item.rule.needs} (here {seen})"
-        else:
-            needs = "; ".join(conditions.unmet(item.condition, answers))
-        lines.append(f"why not: {item.rule.title} would favour it, but needs {needs}")
-    return lines
+        return [f"why not: the rules that apply favour {trace.strategy} over it"]
+    return [
+        f"why not: it ties with {trace.strategy}, and ties go to the first of "
+        f"{', '.join(STRATEGIES)}"
+    ]
 
 
 def _recommendation(
@@ -154,10 +135,11 @@ def _recommendation(
         RankedOption(
             strategy=s,
             score=trace.scores[s],
-            reasons=trace.reasons[s] + _why_not(s, answers, trace, rules),
+            reasons=trace.reasons[s] + _why_not(s, trace),
         )
         for s in sorted(STRATEGIES, key=rank_key)
     ]
+    chosen = None if given is None else set(given)
     practices: dict[str, Practice] = {}
     warnings: dict[str, Warning] = {}
     for item in trace.fired:
@@ -178,7 +160,7 @@ def _recommendation(
         warnings=list(warnings.values()),
         rules_fired=[item.id for item in trace.fired],
         answers=dict(answers),
-        answers_given=[key for key in answers if given is None or key in set(given)],
+        answers_given=[key for key in answers if chosen is None or key in chosen],
         runner_up=explain.runner_up(trace),
         broker_runner_up=explain.broker_runner_up(trace),
         factors=explain.factors(trace),

@@ -45,9 +45,6 @@ class Rule(_Data):
     explain: str = Field(min_length=1, description="The reason shown to the user.")
     source: str = Field(min_length=1, description="Public references (URLs) or a section of a guide in docs/.")
     when: Any = Field(None, description="Condition over the answers; absent = always.")
-    needs: str | None = Field(
-        None, min_length=1, description="The condition in plain words, where it is long."
-    )
     applies_to: tuple[Strategy, ...] = Field(
         (), description="Second stage: fire only when one of these patterns is chosen."
     )

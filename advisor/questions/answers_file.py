@@ -31,6 +31,12 @@ MAX_VALUES = 10_000
 
 def read_answers_file(path: Path) -> dict[str, object]:
     """The raw mapping in an answers file (YAML, of which JSON is a subset); {} when empty."""
+    data = read_answers_document(path)
+    return {key: value for key, value in data.items() if key not in METADATA_KEYS}
+
+
+def read_answers_document(path: Path) -> dict[str, object]:
+    """The whole mapping in an answers file, metadata (``project:`` ...) included."""
     path = Path(path)
     text = _read_text(path)
     try:
@@ -56,7 +62,7 @@ def read_answers_file(path: Path) -> dict[str, object]:
         return {}
     if not isinstance(data, dict):
         raise AnswersError(f"answers file {path}: must be a mapping of answer keys to values")
-    return {str(key): value for key, value in data.items() if key not in METADATA_KEYS}
+    return {str(key): value for key, value in data.items()}
 
 
 def _read_text(path: Path) -> str:

