@@ -136,11 +136,12 @@ def _run(
     if terminal is not None:
         from advisor.wizard.prompt import ask_answers
 
-        given = dict(ask_answers(terminal))
+        given = _asked(ask_answers(terminal))
     answers = validate_answers(given)
     rec = recommend(answers, given=given)
     if save is not None:
-        save_answers(save, answers)
+        # The answers given, so a replay tells them from defaults as this run did.
+        save_answers(save, {key: value for key, value in answers.items() if key in given})
     _print(rec, output, adr_names, adr_dir)
     if strict and rec.has_errors():
         raise typer.Exit(1)
@@ -181,6 +182,22 @@ def _adr_names(flags: dict[str, str | None], project: object) -> dict[str, str]:
             raise AnswersError(f"{where}: must be {like} (got {quoted(value)})")
         names[name] = value
     return names
+
+
+def _asked(answers: dict[str, Any]) -> dict[str, Any]:
+    """The wizard's answers to the questions it asked; the skipped ones stay defaults.
+
+    The wizard fills a skipped question with its default; the recommendation must tell
+    those from the answers given, so the questions asked are worked out again (the
+    relevance judge caches what it decided, so this costs little).
+    """
+    from advisor.wizard.relevance import should_ask
+
+    asked: dict[str, Any] = {}
+    for q in questions():
+        if should_ask(q, asked):
+            asked[q.key] = answers[q.key]
+    return asked
 
 
 def _terminal() -> TextIO | None:

@@ -232,9 +232,12 @@ def _outcome(out: _Doc, rec: Recommendation) -> None:
         + (f", with events on {BROKER_LABELS[rec.broker]}." if rec.broker else ".")
     )
     if rec.runner_up is not None:
-        against = _cons(_option(rec, rec.runner_up))
-        why = f" It lost because {against[0]}" if against else ""
-        out.para(f"The runner-up was {LABELS[rec.runner_up]}.{why}")
+        second = _option(rec, rec.runner_up)
+        if second.score == chosen.score:
+            why = "it tied, and ties go to the first in the catalogue's order"
+        else:
+            why = f"the strategy drivers above favour {rec.strategy} over it"
+        out.para(f"The runner-up was {LABELS[rec.runner_up]}: {why}.")
     if rec.broker is not None and rec.broker_runner_up is not None:
         out.para(f"The runner-up broker was {BROKER_LABELS[rec.broker_runner_up]}.")
     out.heading("### Consequences")
@@ -243,8 +246,9 @@ def _outcome(out: _Doc, rec: Recommendation) -> None:
     for pattern in rec.patterns:
         for cost in COSTS[pattern]:
             out.item(f"Bad, because {cost}.")
-    if rec.broker is not None:
-        out.item(f"Bad, because {_broker_cost(rec)}")
+    broker_cost = _broker_cost(rec)
+    if broker_cost:
+        out.item(f"Bad, because {broker_cost}")
     for reason in _cons(chosen):
         out.item(f"Bad, because {reason}")
     if rec.warnings:
@@ -257,16 +261,21 @@ def _outcome(out: _Doc, rec: Recommendation) -> None:
             out.item(f"`{practice.id}`: {practice.why}")
 
 
-def _broker_cost(rec: Recommendation) -> str:
-    """What carrying the events costs, given the messaging already run."""
-    assert rec.broker is not None
-    broker, existing = BROKER_LABELS[rec.broker], rec.answers.get("existing_broker")
+def _broker_cost(rec: Recommendation) -> str | None:
+    """What carrying the events costs beside the messaging already run, if anything.
+
+    With no broker run today the rules say what introducing one costs (a reason
+    against the option, listed with the others).
+    """
+    existing = rec.answers.get("existing_broker")
+    if rec.broker is None or existing in (None, "none"):
+        return None
+    broker = BROKER_LABELS[rec.broker]
     if existing == rec.broker:
         return f"the flow adds topics, queues and load to the {broker} already run."
-    also = "" if existing in (None, "none") else f", beside the {existing} already run"
     return (
-        f"{broker} must be introduced and operated{also}: provisioning, security, "
-        "monitoring, upgrades and on-call."
+        f"{broker} must be introduced and operated beside the {existing} already run: "
+        "provisioning, security, monitoring, upgrades and on-call."
     )
 
 
