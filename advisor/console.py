@@ -53,7 +53,7 @@ def print_recommendation(rec: Recommendation) -> None:
     ranking.add_column("score", justify="right")
     ranking.add_column("why / why not")
     for option in rec.ranking:
-        name = option.strategy
+        name: str = option.strategy
         if option.strategy == rec.strategy:
             name = f"[bold]{name}[/] (chosen)"
         elif option.strategy == rec.runner_up:

@@ -77,8 +77,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--entity",
-                help="The ADR's shared entity [default: the answers file's project, "
-                "else User].",
+                help="The ADR's shared entity [default: the answers file's project, else User].",
                 rich_help_panel="ADR",
             ),
         ] = None,
@@ -176,8 +175,10 @@ def _adr_names(flags: dict[str, str | None], project: object) -> dict[str, str]:
             value = default
         pattern = _ENTITY if name == "entity" else _SERVICE
         if not isinstance(value, str) or len(value) > _MAX_NAME or not pattern.fullmatch(value):
-            like = "a PascalCase name like 'User'" if name == "entity" else (
-                "a lowercase slug like 'user-service'"
+            like = (
+                "a PascalCase name like 'User'"
+                if name == "entity"
+                else ("a lowercase slug like 'user-service'")
             )
             raise AnswersError(f"{where}: must be {like} (got {quoted(value)})")
         names[name] = value
@@ -220,7 +221,14 @@ def _print(rec: Any, output: Format, names: dict[str, str], adr_dir: Path) -> No
         from advisor.report.adr import adr_markdown, next_adr_number
 
         number = next_adr_number(adr_dir)
-        typer.echo(adr_markdown(rec, number=number, **names), nl=False)
+        adr = adr_markdown(
+            rec,
+            owner=names["owner"],
+            consumer=names["consumer"],
+            entity=names["entity"],
+            number=number,
+        )
+        typer.echo(adr, nl=False)
     else:
         from advisor.console import print_recommendation
 

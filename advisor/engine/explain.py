@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from advisor.engine import conditions
 from advisor.engine.model import LoadedRule, RuleSet
@@ -78,10 +78,10 @@ def _would_win(trace: Trace, strategy: Strategy) -> bool:
     return key > (trace.scores[trace.strategy], -STRATEGIES.index(trace.strategy))
 
 
-def _factor(decides: str, item: LoadedRule) -> Factor:
+def _factor(decides: Literal["strategy", "broker"], item: LoadedRule) -> Factor:
     used = conditions.facts_used(item.condition)
     return Factor(
-        decides=decides,  # type: ignore[arg-type]  # "strategy" or "broker", from the callers
+        decides=decides,
         rule=item.id,
         title=item.rule.title,
         explain=item.rule.explain,
@@ -108,7 +108,7 @@ def flips(
         now = answers[q.key]
         bounds_found: set[str] = set()
         for value in _candidates(q, now, rules):
-            bound = "eq"
+            bound: Literal["eq", "lte", "gte"] = "eq"
             if q.type == "int":
                 bound = "lte" if int(value) < int(now) else "gte"
                 if bound in bounds_found:
@@ -122,7 +122,7 @@ def flips(
                     answer=q.key,
                     now=now,
                     to=value,
-                    bound=bound,  # type: ignore[arg-type]  # eq, lte or gte, set just above
+                    bound=bound,
                     strategy=strategy,
                     broker=broker,
                 )
@@ -146,7 +146,7 @@ def _candidates(q: Question, now: AnswerValue, rules: RuleSet) -> Iterator[Answe
         for compare in compares:
             constants = compare.value if isinstance(compare.value, tuple) else (compare.value,)
             points.update(v for n in constants for v in (n - 1, n, n + 1) if v >= low)
-        values = sorted(points, key=lambda v: (abs(v - int(now)), v))
+        values = sorted(points, key=lambda v: (abs(int(v) - int(now)), int(v)))
     signature = tuple(c.holds({q.key: now}) for c in compares)
     classes: dict[tuple[bool, ...], AnswerValue] = {signature: now}
     for value in values:

@@ -43,7 +43,9 @@ class Rule(_Data):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$")
     title: str = Field(min_length=1)
     explain: str = Field(min_length=1, description="The reason shown to the user.")
-    source: str = Field(min_length=1, description="Public references (URLs) or a section of a guide in docs/.")
+    source: str = Field(
+        min_length=1, description="Public references (URLs) or a section of a guide in docs/."
+    )
     when: Any = Field(None, description="Condition over the answers; absent = always.")
     applies_to: tuple[Strategy, ...] = Field(
         (), description="Second stage: fire only when one of these patterns is chosen."

@@ -221,7 +221,9 @@ def _values(key: str, rules: Iterable[LoadedRule] = ()) -> list[AnswerValue]:
         points = {low}
         for compare in compares:
             constants = compare.value if isinstance(compare.value, tuple) else (compare.value,)
-            points.update(v for n in constants for v in (n, n + 1) if isinstance(n, int) and v >= low)
+            points.update(
+                v for n in constants for v in (n, n + 1) if isinstance(n, int) and v >= low
+            )
         candidates = sorted(points)
     if question.default in candidates:
         candidates.remove(question.default)

@@ -81,17 +81,32 @@ def test_the_adr_takes_names_from_flags_and_is_numbered_after_the_records_there(
     records.mkdir(parents=True)
     (records / "0004-use-postgres.md").write_text("# 4. Use PostgreSQL\n", encoding="utf-8")
     done = advisor(
-        "recommend", "--answers", str(EXAMPLE), "--format", "markdown",
-        "--owner", "billing", "--consumer", "shop", "--entity", "Invoice",
-        "--adr-dir", str(records),
+        "recommend",
+        "--answers",
+        str(EXAMPLE),
+        "--format",
+        "markdown",
+        "--owner",
+        "billing",
+        "--consumer",
+        "shop",
+        "--entity",
+        "Invoice",
+        "--adr-dir",
+        str(records),
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("# 5. Share Invoice data with shop: ")
     assert "user-service" not in done.stdout and "order-service" not in done.stdout
     assert re.search(r"^\* Date: \d{4}-\d{2}-\d{2}$", done.stdout, re.MULTILINE)
     elsewhere = advisor(
-        "recommend", "--answers", str(EXAMPLE), "--format", "markdown",
-        "--adr-dir", str(tmp_path / "none-here"),
+        "recommend",
+        "--answers",
+        str(EXAMPLE),
+        "--format",
+        "markdown",
+        "--adr-dir",
+        str(tmp_path / "none-here"),
     )
     assert elsewhere.stdout.startswith("# 1. Share User data with order-service: ")
 
@@ -109,8 +124,15 @@ def test_the_adr_takes_names_from_the_answers_files_project(tmp_path: Path) -> N
     done = advisor("recommend", "--answers", str(path), "--format", "markdown", "--adr-dir", none)
     assert done.stdout.startswith("# 1. Share Product data with pricing: ")
     flagged = advisor(
-        "recommend", "--answers", str(path), "--format", "markdown", "--entity", "Item",
-        "--adr-dir", none,
+        "recommend",
+        "--answers",
+        str(path),
+        "--format",
+        "markdown",
+        "--entity",
+        "Item",
+        "--adr-dir",
+        none,
     )
     assert flagged.stdout.startswith("# 1. Share Item data with pricing: ")
 
@@ -131,14 +153,27 @@ def test_bad_adr_names_are_one_line_and_exit_2(args: list[str], message: str) ->
 
 def test_json_tells_given_answers_from_defaults_and_how_it_decided() -> None:
     done = advisor(
-        "recommend", "--freshness", "seconds", "--reads-per-second", "5000",
-        "--writes-per-second", "100", "--format", "json",
+        "recommend",
+        "--freshness",
+        "seconds",
+        "--reads-per-second",
+        "5000",
+        "--writes-per-second",
+        "100",
+        "--format",
+        "json",
     )
     data = json.loads(done.stdout)
     assert data["answers_given"] == ["freshness", "reads_per_second", "writes_per_second"]
     assert (data["strategy"], data["runner_up"]) == ("replica", "event")
-    assert {"answer": "reads_per_second", "now": 5000, "to": 999, "bound": "lte",
-            "strategy": "event", "broker": "rabbitmq"} in data["flips"]
+    assert {
+        "answer": "reads_per_second",
+        "now": 5000,
+        "to": 999,
+        "bound": "lte",
+        "strategy": "event",
+        "broker": "rabbitmq",
+    } in data["flips"]
     assert all(ref["urls"] for ref in data["rules"])
     assert [f["rule"] for f in data["factors"] if f["decides"] == "broker"] == [
         "broker.simple-routing"

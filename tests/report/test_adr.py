@@ -100,15 +100,25 @@ def test_madr_sections_in_order(replica: Recommendation) -> None:
 
 def test_names_status_number_and_determinism(replica: Recommendation) -> None:
     text = adr_markdown(
-        replica, owner="billing", consumer="shop", entity="Invoice", status="accepted",
-        date=DAY, number=12,
+        replica,
+        owner="billing",
+        consumer="shop",
+        entity="Invoice",
+        status="accepted",
+        date=DAY,
+        number=12,
     )
     assert text.startswith("# 12. Share Invoice data with shop: ")
     assert "shop needs billing's Invoice data" in text and "user-service" not in text
     assert "* Status: accepted" in text
     assert text == adr_markdown(
-        replica.model_copy(), owner="billing", consumer="shop", entity="Invoice",
-        status="accepted", date=DAY, number=12,
+        replica.model_copy(),
+        owner="billing",
+        consumer="shop",
+        entity="Invoice",
+        status="accepted",
+        date=DAY,
+        number=12,
     )
     assert adr_filename(replica) == "0001-share-data-via-replica.md"
     assert adr_filename(replica, 12) == "0012-share-data-via-replica.md"
