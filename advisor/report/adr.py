@@ -119,10 +119,18 @@ def adr_filename(rec: Recommendation, number: int = 1) -> str:
 
 
 def next_adr_number(directory: Path) -> int:
-    """The number after the highest ``NNNN-*.md`` ADR in ``directory`` (1 if none)."""
+    """The number after the highest ``NNNN-*.md`` ADR in ``directory`` (1 if none).
+
+    Empty files are not records: ``advisor recommend --format markdown >
+    docs/adr/0003-x.md`` has the shell create the file before the ADR is numbered.
+    """
     if not directory.is_dir():
         return 1
-    numbers = [int(m.group(1)) for p in directory.iterdir() if (m := _ADR_NAME.match(p.name))]
+    numbers = [
+        int(m.group(1))
+        for p in directory.iterdir()
+        if (m := _ADR_NAME.match(p.name)) and p.is_file() and p.stat().st_size > 0
+    ]
     return max(numbers, default=0) + 1
 
 

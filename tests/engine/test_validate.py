@@ -138,3 +138,25 @@ def test_events_with_every_broker_excluded(
         "rules extra.no-logs, extra.no-queues exclude every broker while events flow for {"
     )
     assert "needs_replay: True" in problems[0] and "writes_per_second: 1000" in problems[0]
+
+
+def test_contradictions_are_searched_over_the_new_questions(
+    add_rules: Callable[[list[dict[str, object]]], Path],
+) -> None:
+    # A front end can only call an API; ruling the API out for one that enforces an
+    # invariant leaves nothing, on answers only the new questions reach.
+    folder = add_rules(
+        [
+            {
+                **BASE,
+                "id": "extra.no-api-for-invariants",
+                "when": {"consumer_kind": "frontend", "enforces_invariant": True},
+                "exclude": ["api"],
+            }
+        ]
+    )
+    problems = validate_rules(folder)
+    assert problems, "the contradiction was not found"
+    for problem in problems:
+        assert "extra.no-api-for-invariants" in problem and "exclude every strategy" in problem
+        assert "consumer_kind: frontend" in problem and "enforces_invariant: True" in problem

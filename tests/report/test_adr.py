@@ -180,6 +180,7 @@ def test_next_number_follows_the_records_there(tmp_path: Path) -> None:
     assert next_adr_number(tmp_path / "missing") == 1
     for name in ("0001-a.md", "0009-b.md", "notes.md", "12-short.md"):
         (tmp_path / name).write_text("x", encoding="utf-8")
+    (tmp_path / "0010-being-written.md").touch()  # `> docs/adr/0010-...md` made it
     assert next_adr_number(tmp_path) == 10
 
 
