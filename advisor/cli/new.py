@@ -11,11 +11,12 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from advisor.errors import RenderError
+from advisor.types import COMPATIBILITIES, RENDERABLE_BROKERS, STRATEGIES, Compatibility
 
 if TYPE_CHECKING:
     from advisor.recommendation import Recommendation
@@ -31,11 +32,22 @@ def register(app: typer.Typer) -> None:
 
     @app.command("new")
     def _new(
-        dest: Annotated[Path, typer.Argument(help="Folder to create (absent or empty).")],
+        dest: Annotated[
+            Path, typer.Argument(metavar="DEST", help="Folder to create (absent or empty).")
+        ],
         pattern: Annotated[
-            str | None, typer.Option("--pattern", help="Comma list of api,event,replica,sdk.")
+            str | None,
+            typer.Option(
+                "--pattern",
+                metavar="<api,event,replica,sdk>",
+                help="The patterns to render, comma-separated (any of them).",
+                autocompletion=_complete_patterns,
+            ),
         ] = None,
-        broker: Annotated[str | None, typer.Option("--broker", help="kafka or rabbitmq.")] = None,
+        broker: Annotated[
+            Literal[RENDERABLE_BROKERS] | None,  # type: ignore[valid-type]
+            typer.Option("--broker", help="The event broker (with event or replica)."),
+        ] = None,
         name: Annotated[str | None, typer.Option("--name", help="Project name.")] = None,
         owner: Annotated[
             str | None, typer.Option("--owner", help="Owning service, e.g. user-service.")
@@ -51,8 +63,13 @@ def register(app: typer.Typer) -> None:
             typer.Option("--fields", help="Entity fields: name[:str|int|float|bool],..."),
         ] = None,
         compatibility: Annotated[
-            str | None,
-            typer.Option("--compatibility", help="Event schema compatibility (default FULL)."),
+            Compatibility | None,
+            typer.Option(
+                "--compatibility",
+                metavar="<mode>",
+                help=f"Event schema compatibility mode: {', '.join(COMPATIBILITIES)} "
+                "(default: FULL).",
+            ),
         ] = None,
         bff: Annotated[
             bool,
@@ -91,7 +108,13 @@ def register(app: typer.Typer) -> None:
             "bff": True if bff else None,
         }
         spec, extras = _plan(flags, from_, interactive=_interactive(no_input, from_, pattern))
-        for note in spec.notes:
+        notes = list(spec.notes)
+        if broker is not None and spec.event_broker is None:
+            # A note, not a refusal: `--from` scripts pass --broker for when events are chosen.
+            notes.append(
+                f"--broker {broker} ignored: no events flow with {','.join(spec.patterns)}"
+            )
+        for note in notes:
             print(f"advisor: note: {note}", file=sys.stderr)
 
         from advisor.render.scaffold import render
@@ -109,6 +132,13 @@ def register(app: typer.Typer) -> None:
         for path in files:
             print(path)
         _summary(spec, dest, len(files), dry_run=dry_run)
+
+
+def _complete_patterns(incomplete: str) -> list[str]:
+    """Shell completion of the comma list: the patterns not yet named, after those typed."""
+    *typed, last = incomplete.split(",")
+    head = "".join(f"{item}," for item in typed)
+    return [head + s for s in STRATEGIES if s not in typed and s.startswith(last)]
 
 
 def _interactive(no_input: bool, from_: Path | None, pattern: str | None) -> bool:

@@ -20,14 +20,23 @@ Format = Literal["table", "json", "markdown"]
 def _flag_parameter(q: Question) -> inspect.Parameter:
     """A typer option for one question; None means "not given" so the file or default wins."""
     annotation: Any
+    flags = [q.flag]
     if q.type == "bool":
         flags = [f"{q.flag}/--no-{q.flag[2:]}"]
         annotation = bool | None
+    elif q.type == "int":
+        annotation = int | None
     else:
-        flags = [q.flag]
-        annotation = int | None if q.type == "int" else str | None
-    help_text = q.prompt + (f" [{'|'.join(q.choices)}]" if q.choices else "")
-    option = typer.Option(*flags, help=help_text, show_default=False, rich_help_panel="Answers")
+        # A Literal of the catalogue's choices: listed in --help and completed by the shell.
+        annotation = Literal[q.choices] | None
+    option = typer.Option(
+        *flags,
+        help=q.prompt,
+        min=q.min,
+        metavar="<int>" if q.type == "int" else None,
+        show_default=False,
+        rich_help_panel="Answers",
+    )
     return inspect.Parameter(
         q.key,
         inspect.Parameter.KEYWORD_ONLY,
@@ -56,7 +65,7 @@ def register(app: typer.Typer) -> None:
         no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
         **flags: Any,
     ) -> None:
-        """Recommend how to share data between two services, and explain why."""
+        """Recommend how two services share data, and explain why."""
         _run(answers_file, output, strict, save, no_input, flags)
 
     own = [p for p in inspect.signature(recommend).parameters.values() if p.name != "flags"]
