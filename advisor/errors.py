@@ -59,8 +59,9 @@ class MissingAnswersError(AnswersError):
 
     def __init__(self, missing: list[str]) -> None:
         self.missing = missing
-        named = ", ".join(f"{key} (--{key.replace('_', '-')})" for key in missing)
-        super().__init__(f"missing required answers: {named}")
+        named = ", ".join(f"'{key}' (--{key.replace('_', '-')})" for key in missing)
+        what = "answers" if len(missing) > 1 else "answer"
+        super().__init__(f"{what} {named}: required, not given")
 
 
 class RulesError(AdvisorError):

@@ -168,8 +168,8 @@ def _plan(
 
         return make_spec(ask_project(flags)), {}
     raise RenderError(
-        "nothing to render: pass --pattern api,event,replica,sdk (any of them) "
-        "or --from ANSWERS (a non-interactive run never prompts)"
+        "--pattern or --from: one is needed, as a run without a terminal never prompts "
+        "(e.g. --pattern api,event or --from answers.yml)"
     )
 
 

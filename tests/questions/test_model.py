@@ -37,8 +37,8 @@ def test_missing_answers_name_key_and_flag() -> None:
     with pytest.raises(MissingAnswersError) as caught:
         validate_answers({"freshness": "hours"})
     assert str(caught.value) == (
-        "missing required answers: reads_per_second (--reads-per-second), "
-        "writes_per_second (--writes-per-second)"
+        "answers 'reads_per_second' (--reads-per-second), "
+        "'writes_per_second' (--writes-per-second): required, not given"
     )
 
 
@@ -62,7 +62,9 @@ def test_messages_quote_at_most_80_characters_of_a_value() -> None:
     assert "(got [[0, 1, 2, 3, 4, 5, ...]])" in str(caught.value)
     with pytest.raises(AnswersError) as caught:
         validate_answers({**VALID, "k" * 10_000: 1})
-    assert str(caught.value) == f"unknown answer key '{'k' * 77}...'"
+    assert str(caught.value) == (
+        f"answer '{'k' * 77}...': no such question (see `advisor questions`)"
+    )
 
 
 json_values = st.recursive(
