@@ -53,13 +53,15 @@ def main() -> None:
     try:
         # Without standalone mode click returns (not raises) a command's `typer.Exit` code.
         code = app(standalone_mode=False)
+        if code == INTERRUPTED:  # typer turns Ctrl-C into this exit code
+            raise KeyboardInterrupt
         if isinstance(code, int) and code:
             sys.exit(code)
     except AdvisorError as exc:
         _fail(str(exc), exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):
         # Renders go through a staging folder and answers are saved after the last prompt.
-        _fail("interrupted: nothing was written", 130)
+        _fail("interrupted: nothing was written", INTERRUPTED)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.TyperException as exc:
@@ -68,6 +70,9 @@ def main() -> None:
             sys.exit(2)
         _fail(_usage_message(exc), 2)
 
+
+#: The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
 
 #: The longest error line printed. Messages quote what the user typed, and click quotes
 #: an option's value whole; a pasted megabyte must not come back as one.

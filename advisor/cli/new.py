@@ -1,7 +1,8 @@
 """`advisor new DEST`: render a project for chosen patterns, or for what the answers recommend.
 
 stdout carries only the list of files written (or, with ``--dry-run``, that would be);
-notes and the progress display go to stderr, and only on a TTY outside CI.
+notes go to stderr; so do a spinner while rendering and, at the end, what was written and
+what to run next, but only for a person at a terminal (a TTY outside CI).
 """
 
 from __future__ import annotations
@@ -229,11 +230,23 @@ def _status(message: str) -> Iterator[None]:
 
 
 def _summary(spec: ProjectSpec, dest: Path, count: int, *, dry_run: bool) -> None:
+    """What was written, then what to run next, as `npm create` and `cargo new` end."""
     if not _fancy():
         return
     verb = "would write" if dry_run else "wrote"
     events = f", broker {spec.broker}" if "event" in spec.patterns else ""
-    print(
-        f"advisor: {verb} {count} files into {dest} (patterns {','.join(spec.patterns)}{events})",
-        file=sys.stderr,
-    )
+    lines = [
+        f"advisor: {verb} {count} files into {dest} (patterns {','.join(spec.patterns)}{events})"
+    ]
+    if not dry_run:
+        import shlex
+
+        where = f"; it needs a {spec.broker} broker (README.md)" if events else ""
+        lines += [
+            "",
+            "Next:",
+            f"  cd {shlex.quote(str(dest))}",
+            "  make test   # its own suite, in its own .venv (a few minutes the first time)",
+            f"  make dev    # every service on this machine{where}",
+        ]
+    print("\n".join(lines), file=sys.stderr)

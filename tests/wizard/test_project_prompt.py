@@ -16,7 +16,7 @@ class FakeQuestion:
     def __init__(self, answer: object) -> None:
         self.answer = answer
 
-    def ask(self) -> object:
+    def unsafe_ask(self) -> object:
         return self.answer
 
 
