@@ -66,9 +66,7 @@ def ask_project(given: Mapping[str, object]) -> dict[str, object]:
 
     def ask(key: str, question: Any) -> object:
         print(f"  {_HELP[key]}", flush=True)
-        answer = question.unsafe_ask()  # raises KeyboardInterrupt on Ctrl-C
-        if answer is None:  # questionary's way to say the prompt was cancelled
-            raise KeyboardInterrupt
+        answer: object = question.unsafe_ask()  # raises KeyboardInterrupt on Ctrl-C
         return answer
 
     if "patterns" in steps:
