@@ -14,6 +14,8 @@ gave is quoted with :func:`quoted`, so a megabyte of input gives a short message
 """
 
 import reprlib
+from collections.abc import Mapping
+from typing import Any
 
 #: How many characters of a user's value a message quotes: enough to recognise it.
 QUOTE_LIMIT = 80
@@ -33,6 +35,33 @@ def quoted(value: object) -> str:
     reprlib bounds the work as well as the text: a huge nested value is not walked whole.
     """
     return clipped(_REPR.repr(value))
+
+
+#: What a rejected value's pydantic error type means, as a clause of an advisor message.
+_VALUE_ERRORS = {
+    "int_parsing": "not a whole number",
+    "int_type": "not a whole number",
+    "int_from_float": "not a whole number",
+    "bool_type": "not true or false",
+    "bool_parsing": "not true or false",
+    "greater_than_equal": "must be at least {ge}",
+    "literal_error": "must be one of {expected}",
+}
+
+
+def value_why(error: Mapping[str, Any]) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) as the advisor says it.
+
+    Flags and answers files are checked by pydantic (typer checks flags with it too);
+    their errors read the same, with the value given: "must be at least 1 (got 0)".
+    """
+    template = _VALUE_ERRORS.get(str(error.get("type")))
+    if template is not None:
+        return f"{template.format(**(error.get('ctx') or {}))} (got {quoted(error.get('input'))})"
+    message = str(error.get("msg", ""))
+    if message.startswith("Value error, "):  # a validator's own words, which quote the value
+        return message.removeprefix("Value error, ").rstrip(".")
+    return f"{message[:1].lower()}{message[1:].rstrip('.')} (got {quoted(error.get('input'))})"
 
 
 class AdvisorError(Exception):
@@ -86,4 +115,5 @@ __all__ = [
     "RulesError",
     "clipped",
     "quoted",
+    "value_why",
 ]

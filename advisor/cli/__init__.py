@@ -13,7 +13,7 @@ import typer
 
 from advisor import __version__
 from advisor.cli import check, new, questions, recommend, rules
-from advisor.errors import AdvisorError, clipped
+from advisor.errors import AdvisorError, clipped, value_why
 
 app = typer.Typer(
     name="advisor",
@@ -97,7 +97,7 @@ def _usage_message(exc: Exception) -> str:
         what = max(opts, key=len) if opts else (param.metavar or param.name or "").upper()
         if hasattr(exc, "param_type"):  # a missing option or argument
             return f"{what}: missing (see `{command} --help`)"
-        return f"{what}: {_why(text)}"
+        return f"{what}: {_value_why(exc, text)}"
     option = getattr(exc, "option_name", None)
     if option is not None:
         if text.startswith("No such option"):
@@ -110,6 +110,12 @@ def _usage_message(exc: Exception) -> str:
     if match := _EXTRA.fullmatch(text):
         return f"{match['what']}: unexpected {match['why']} (see `{command} --help`)"
     return f"{command}: {_why(text)}"
+
+
+def _value_why(exc: Exception, text: str) -> str:
+    """Why a value was refused, with the value: typer checks values with pydantic."""
+    errors = getattr(exc.__cause__, "errors", None)
+    return value_why(errors()[0]) if callable(errors) else _why(text)
 
 
 def _why(text: str) -> str:

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from advisor import resources
-from advisor.errors import AnswersError, MissingAnswersError, clipped, quoted
+from advisor.errors import AnswersError, MissingAnswersError, clipped, value_why
 from advisor.types import AnswerValue
 
 CATALOGUE = Path(__file__).with_name("questions.yaml")
@@ -153,7 +153,5 @@ def validate_answers(raw: Mapping[str, object]) -> dict[str, AnswerValue]:
             raise AnswersError(
                 f"answer '{clipped(key)}': no such question (see `advisor questions`)"
             ) from None
-        raise AnswersError(
-            f"answer '{key}': {first['msg'].lower()} (got {quoted(first.get('input'))})"
-        ) from None
+        raise AnswersError(f"answer '{key}': {value_why(first)}") from None
     return dict(model.model_dump())

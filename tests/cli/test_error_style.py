@@ -80,7 +80,7 @@ CASES: list[tuple[list[str], dict[str, str], str]] = [
 ]
 
 #: Phrases of the libraries underneath, which a user should never have to read.
-FOREIGN = ("Invalid value", "Input should", "Value error", "Error:", "Try '", "Traceback")
+FOREIGN = ("Invalid value", "nput should", "Value error", "Error:", "Try '", "Traceback")
 LINE = re.compile(r"advisor: error: (?P<what>\S.*?): (?P<why>\S.*)\n")
 
 
