@@ -42,6 +42,17 @@ def json_str(value):
     return json.dumps(str(value), ensure_ascii=False)
 
 
+def chosen_patterns(raw):
+    """The patterns a ``patterns`` value selects (``replica`` implies ``event``); () if invalid.
+
+    An invalid value renders nothing here: the pre-generation hook then refuses it.
+    """
+    try:
+        return rules.parse_patterns(raw)[0]
+    except ValueError:
+        return ()
+
+
 def project_problem(context):
     """The first refused option in a cookiecutter context, as ``"option: why"``; "" if none."""
     problem = rules.first_problem({
@@ -83,3 +94,7 @@ class Microservices(Extension):
         )
         environment.globals["reserved_names"] = rules.reserved_names
         environment.globals["project_problem"] = project_problem
+        environment.globals["chosen_patterns"] = chosen_patterns
+        # Derived names, so cookiecutter.json and advisor derive them one way.
+        for derive in (rules.package, rules.short_name, rules.sdk_package, rules.bff_service):
+            environment.globals[derive.__name__] = derive
