@@ -205,7 +205,7 @@ def read_project(project: Path) -> dict[str, object]:
     if not path.exists():
         return {}
     data = read_mapping(path)
-    if RECORD_KEY not in data and not _is_legacy(data):
+    if not is_record(data):
         return data
     loaded = load(path)
     assert loaded.record is not None  # a record, or an older one upgraded
@@ -214,6 +214,11 @@ def read_project(project: Path) -> dict[str, object]:
     if loaded.record.shared_database_reason is not None:
         flat["shared_database_reason"] = loaded.record.shared_database_reason
     return flat
+
+
+def is_record(data: Mapping[str, object]) -> bool:
+    """Whether a file's mapping is a project record (of any format) rather than answers."""
+    return RECORD_KEY in data or _is_legacy(data)
 
 
 def _is_legacy(data: Mapping[str, object]) -> bool:
@@ -303,6 +308,7 @@ __all__ = [
     "ProjectRecord",
     "dump",
     "fingerprint",
+    "is_record",
     "load",
     "make_record",
     "read_project",

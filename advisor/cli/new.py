@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,12 +19,8 @@ import typer
 from advisor.errors import RenderError
 
 if TYPE_CHECKING:
-    from advisor.recommendation import Recommendation
+    from advisor.project import Plan
     from advisor.render.context import ProjectSpec
-    from advisor.types import AnswerValue
-
-#: Globs of template files the recommendation's own versions replace under ``--from``.
-_REPLACED_BY_RECOMMENDATION = ("docs/adr/0001-*.md",)
 
 
 def register(app: typer.Typer) -> None:
@@ -97,6 +92,7 @@ def register(app: typer.Typer) -> None:
         for note in spec.notes:
             print(f"advisor: note: {note}", file=sys.stderr)
 
+        from advisor.project import plan_files, replaced
         from advisor.render.scaffold import default_template_dir, render
 
         template_dir = template if template is not None else default_template_dir()
@@ -107,8 +103,8 @@ def register(app: typer.Typer) -> None:
                 template_dir=template_dir,
                 force=force,
                 dry_run=dry_run,
-                extra_files=_plan_files(plan, template_dir),
-                replace=_REPLACED_BY_RECOMMENDATION if plan.rec is not None else (),
+                extra_files=plan_files(plan, template_dir),
+                replace=replaced(plan),
             )
         for path in files:
             print(path)
@@ -125,40 +121,30 @@ def _interactive(no_input: bool, from_: Path | None, pattern: str | None) -> boo
     )
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """What to render: the spec, and the decision it comes from when there is one."""
-
-    spec: ProjectSpec
-    rec: Recommendation | None = None
-    answers: Mapping[str, AnswerValue] = field(default_factory=dict)
-    given: frozenset[str] = frozenset()
-    date: datetime.date | None = None
-    shared_database_reason: str | None = None
-
-
-def _plan(flags: Mapping[str, object], from_: Path | None, *, interactive: bool) -> _Plan:
+def _plan(flags: Mapping[str, object], from_: Path | None, *, interactive: bool) -> Plan:
     """The spec to render, and what it was decided from."""
+    from advisor.project import Plan
     from advisor.render.context import make_spec
 
     if from_ is not None:
         return _plan_from(flags, from_)
     if flags.get("patterns") is not None:
-        return _Plan(make_spec(flags))
+        return Plan(make_spec(flags))
     if interactive:
         from advisor.wizard.project_prompt import ask_project
 
-        return _Plan(make_spec(ask_project(flags)))
+        return Plan(make_spec(ask_project(flags)))
     raise RenderError(
         "nothing to render: pass --pattern api,event,replica,sdk (any of them) "
         "or --from ANSWERS (a non-interactive run never prompts)"
     )
 
 
-def _plan_from(flags: Mapping[str, object], path: Path) -> _Plan:
+def _plan_from(flags: Mapping[str, object], path: Path) -> Plan:
     """A project record renders its recorded project; an answers file, what it recommends."""
     from advisor import record
     from advisor.engine.evaluate import recommend
+    from advisor.project import Plan
     from advisor.render.context import make_spec, spec_from_recommendation
 
     loaded = record.load(path)
@@ -167,7 +153,7 @@ def _plan_from(flags: Mapping[str, object], path: Path) -> _Plan:
     rec = recommend(loaded.answers) if loaded.answers else None
     if loaded.record is None:
         assert rec is not None  # a plain answers file always holds a complete answer set
-        return _Plan(
+        return Plan(
             spec_from_recommendation(rec, flags),
             rec,
             loaded.answers,
@@ -185,30 +171,7 @@ def _plan_from(flags: Mapping[str, object], path: Path) -> _Plan:
             f"answers the rules now recommend {','.join(rec.patterns)}",
             file=sys.stderr,
         )
-    return _Plan(spec, rec, loaded.answers, loaded.given, kept.date, kept.shared_database_reason)
-
-
-def _plan_files(plan: _Plan, template_dir: Path) -> dict[str, str]:
-    """The files rendering adds: the project record, and the ADR when there is a decision."""
-    from advisor import record
-
-    kept = record.make_record(
-        plan.spec,
-        template_dir=template_dir,
-        answers=plan.answers,
-        given=plan.given,
-        date=plan.date if plan.rec is not None else None,
-        shared_database_reason=plan.shared_database_reason,
-    )
-    files = {record.RECORD_FILE: record.dump(kept)}
-    if plan.rec is not None:
-        from advisor.report.adr import adr_filename, adr_markdown
-
-        spec = plan.spec
-        files[f"docs/adr/{adr_filename(plan.rec)}"] = adr_markdown(
-            plan.rec, title=spec.name, owner=spec.owner, consumer=spec.consumer, entity=spec.entity
-        )
-    return files
+    return Plan(spec, rec, loaded.answers, loaded.given, kept.date, kept.shared_database_reason)
 
 
 def _fancy() -> bool:
