@@ -18,8 +18,9 @@ from advisor.render.context import (
     DEFAULT_NAME,
     DEFAULT_OWNER,
     normalise_patterns,
+    renderable_brokers,
 )
-from advisor.types import COMPATIBILITIES, RENDERABLE_BROKERS, STRATEGIES
+from advisor.types import COMPATIBILITIES, STRATEGIES
 
 _PATTERN_HELP = {
     "api": "api      - the consumer calls the owner's API for the latest data",
@@ -87,7 +88,7 @@ def ask_project(given: Mapping[str, object]) -> dict[str, object]:
     except ValueError:
         patterns = ()  # a bad --pattern: make_spec reports it, naming the flag
     for key, message, choices, default in (
-        ("broker", "Broker", RENDERABLE_BROKERS, None),
+        ("broker", "Broker", renderable_brokers(), None),
         ("compatibility", "Schema compatibility for events", COMPATIBILITIES, "FULL"),
     ):
         if key not in steps:

@@ -13,7 +13,8 @@ from advisor.cli import app
 from advisor.cli.check import CheckFormat
 from advisor.engine.loader import load_rules
 from advisor.questions.model import questions
-from advisor.types import COMPATIBILITIES, RENDERABLE_BROKERS, STRATEGIES
+from advisor.render.context import renderable_brokers
+from advisor.types import COMPATIBILITIES, STRATEGIES
 
 WIDTH = 80
 
@@ -97,7 +98,7 @@ def _complete(
 CHOICES = [
     *((f"advisor recommend {q.flag} ", list(q.choices)) for q in questions() if q.type == "choice"),
     ("advisor recommend --format ", ["table", "json", "markdown"]),
-    ("advisor new shop --broker ", list(RENDERABLE_BROKERS)),
+    ("advisor new shop --broker ", list(renderable_brokers())),
     ("advisor new shop --compatibility ", list(COMPATIBILITIES)),
     ("advisor new shop --pattern ", list(STRATEGIES)),
     ("advisor new shop --pattern api,", [f"api,{s}" for s in STRATEGIES if s != "api"]),
