@@ -46,6 +46,11 @@ CASES: list[tuple[list[str], dict[str, str], str]] = [
     (["check", ".", "--format", "xml"], {}, "--format"),
     (["check", ".", "--compatibility", "SIDEWAYS"], {}, "--compatibility"),
     (["check", ".", "--select", "no-such-check"], {}, "--select/--ignore"),
+    (["update"], {}, "PATH"),
+    (["update", "nowhere", "--allow-dirty"], {}, "nowhere"),
+    (["update", "empty", "--allow-dirty"], {"empty/kept.txt": "x"}, "empty"),
+    (["update", "empty", "--format", "xml"], {}, "--format"),
+    (["update", "empty", "--consumers", "none"], {}, "--consumers"),
     (["rules", "show", "no.such-rule"], {}, "ID 'no.such-rule'"),
     (["rules", "validate", "nowhere"], {}, "nowhere"),
     # answers files, for recommend and for new --from
