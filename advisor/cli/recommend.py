@@ -35,7 +35,6 @@ def _flag_parameter(q: Question) -> inspect.Parameter:
         min=q.min,
         metavar="<int>" if q.type == "int" else None,
         show_default=False,
-        rich_help_panel="Answers",
     )
     return inspect.Parameter(
         q.key,
