@@ -74,6 +74,11 @@ CASES: list[tuple[list[str], dict[str, str], str]] = [
     (["new", "shop", "--from", "gone.yml"], {}, "answers file gone.yml"),
     (
         ["new", "shop", "--from", "a.yml"],
+        {"a.yml": REQUIRED + "project: {patterns: queue}\n"},
+        "project record a.yml",
+    ),
+    (
+        ["new", "shop", "--from", "a.yml"],
         {"a.yml": "needs_replay: maybe\n" + REQUIRED},
         "answer 'needs_replay'",
     ),
