@@ -10,8 +10,11 @@
     ├── UpdateError         a project cannot be updated (no record, uncommitted changes)
     └── CheckError          a project cannot be checked (PATH missing, bad option)
 
-Every message is meant for the user: one line naming what is wrong. A value the user
-gave is quoted with :func:`quoted`, so a megabyte of input gives a short message.
+Every message is meant for the user, one line in one style, ``<what>: <why>``: first
+what the user got wrong as they typed it (a flag, an argument, a file, an answer), then
+why, as a clause ("--consumers: must be at least 1 (got 0)"). The CLI prints it after
+``advisor: error:`` and puts typer's own usage errors in the same shape. A value the
+user gave is quoted with :func:`quoted`, so a megabyte of input gives a short message.
 """
 
 import reprlib
