@@ -11,10 +11,36 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TextIO
 
 import typer
+from typer.core import TyperCommand
 
 from advisor.questions.model import Question, questions
 
 Format = Literal["table", "json", "markdown"]
+
+
+#: The help section listing the answer flags, apart from the command's own options.
+ANSWERS = "Answers"
+
+
+class AnswersHelp(TyperCommand):
+    """A command whose --help lists the answer flags in their own section, after Options.
+
+    Typer's plain help, which fits 80 columns, puts every option in one list.
+    """
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                kind = "Arguments" if param.param_type_name == "argument" else "Options"
+                sections.setdefault(getattr(param, "rich_help_panel", None) or kind, []).append(
+                    record
+                )
+        order = {"Arguments": 0, "Options": 1}
+        for title in sorted(sections, key=lambda title: order.get(title, 2)):
+            with formatter.section(title):
+                formatter.write_dl(sections[title])
 
 
 def _flag_parameter(q: Question) -> inspect.Parameter:
@@ -35,6 +61,7 @@ def _flag_parameter(q: Question) -> inspect.Parameter:
         min=q.min,
         metavar="<int>" if q.type == "int" else None,
         show_default=False,
+        rich_help_panel=ANSWERS,
     )
     return inspect.Parameter(
         q.key,
@@ -71,7 +98,7 @@ def register(app: typer.Typer) -> None:
     recommend.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [*own, *(_flag_parameter(q) for q in questions())]
     )
-    app.command("recommend")(recommend)
+    app.command("recommend", cls=AnswersHelp)(recommend)
 
 
 def _run(

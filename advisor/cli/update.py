@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from advisor.cli.recommend import _flag_parameter
+from advisor.cli.recommend import AnswersHelp, _flag_parameter
 from advisor.errors import UpdateError
 from advisor.questions.model import questions
 
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
     update.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [*own, *(_flag_parameter(q) for q in questions())]
     )
-    app.command("update")(update)
+    app.command("update", cls=AnswersHelp)(update)
 
 
 def _run(

@@ -73,6 +73,16 @@ def test_help_fits_80_columns_and_names_every_flag_whole(
                 assert not re.search(rf"{re.escape(name)} <", text), name
 
 
+@pytest.mark.parametrize("command", ["recommend", "update"])
+def test_answer_flags_have_their_own_section(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options, answers = _help([command], capsys, monkeypatch).split("\nAnswers:\n")
+    for q in questions():
+        assert q.flag not in options and re.search(rf"^  {q.flag}\b", answers, re.M), q.flag
+    assert "--help" in options and "--format" in options
+
+
 def test_a_required_argument_shows_as_required(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
