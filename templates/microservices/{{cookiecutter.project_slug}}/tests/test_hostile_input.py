@@ -116,7 +116,7 @@ async def test_a_body_over_max_body_bytes_is_413(
 
     transport = httpx.ASGITransport(app=app)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://owner") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://owner", timeout=5.0) as client:
             headers = {"content-type": "application/json"}
             for response in (
                 await client.put("/{{ e }}s/big", json=big),
