@@ -17,13 +17,13 @@ from pathlib import Path
 
 import yaml
 
-from advisor import resources
+from advisor import record, resources
 
 #: Folders never walked: tooling, virtual environments, caches, build output.
 _SKIPPED_DIRS = frozenset(
     {"node_modules", "__pycache__", "venv", "env", "build", "dist", "site-packages"}
 )
-ANSWERS_FILE = ".advisor-answers.yml"
+ANSWERS_FILE = record.RECORD_FILE
 
 
 def relative(project: Path, path: Path) -> str:
@@ -96,9 +96,12 @@ def load_yaml(path: Path) -> object:
 
 
 def answers(project: Path) -> dict[str, object]:
-    """The project's ``.advisor-answers.yml`` as a mapping (empty when absent or malformed)."""
-    data = load_yaml(project / ANSWERS_FILE)
-    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+    """The project record's answers, compatibility and shared-database reason, as flat keys.
+
+    Empty when the project has no ``.advisor-answers.yml``; an invalid one is an error
+    (``advisor/record.py``), not silently read as no answers.
+    """
+    return record.read_project(project)
 
 
 def normalise(name: str) -> str:
