@@ -43,7 +43,7 @@ VERSION = "1.0.0"
 {{ E }}IdPath = Annotated[str, Path(max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 IfMatch = Annotated[
     str | None,
-    Header(max_length=1000, description="Only if the {{ e }}'s current ETag is one of these (or `*`: it exists); else 412."),
+    Header(description="Only if the {{ e }}'s current ETag is one of these (or `*`: it exists); else 412."),
 ]
 PRECONDITION_FAILED: dict[int | str, dict[str, Any]] = {
     412: {"description": "If-Match does not match the {{ e }}'s current version"}

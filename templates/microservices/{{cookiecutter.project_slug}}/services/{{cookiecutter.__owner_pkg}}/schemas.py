@@ -16,12 +16,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from {{ cookiecutter.__owner_pkg }}.models import ID_MAX_LENGTH, INT_MAX, INT_MIN, TEXT_MAX_LENGTH
+from {{ cookiecutter.__owner_pkg }}.models import INT_MAX, INT_MIN, TEXT_MAX_LENGTH
 
-#: What a {{ e }} id may be: letters, digits, ``.``, ``_`` and ``-``, starting with a letter or digit.
+#: What a {{ e }} id may be (the API checks it, with the id column's length, on every path and
+#: on ``after``): letters, digits, ``.``, ``_`` and ``-``, starting with a letter or digit.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
-{{ E }}Id = Annotated[str, Field(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 Text = Annotated[str, Field(strict=True, max_length=TEXT_MAX_LENGTH, pattern=r"^[^\x00]*$")]
 Int32 = Annotated[int, Field(strict=True, ge=INT_MIN, le=INT_MAX)]
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -42,12 +42,12 @@ class {{ E }}Out({{ E }}In):
 
     model_config = ConfigDict(from_attributes=True)
 
-    {{ e }}_id: {{ E }}Id
-    version: Int32
+    {{ e }}_id: str
+    version: int
 
 
 class {{ E }}Page(BaseModel):
     """One page of the export; pass ``next_after`` as ``after`` to get the next one."""
 
     items: list[{{ E }}Out]
-    next_after: {{ E }}Id | None
+    next_after: str | None
