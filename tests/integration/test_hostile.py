@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import shutil
 import subprocess
 import sys
 import uuid
@@ -34,35 +33,12 @@ BACKLOG = 120  # queued behind the refused change: more than a relay batch (100)
 
 
 @contextlib.contextmanager
-def rabbitmq_vhost() -> Iterator[str]:
-    """A private vhost on the local RabbitMQ, deleted afterwards: no queue shared with a
-    developer's stack or another run."""
-    base = infra.ensure_rabbitmq()
-    ctl = shutil.which("rabbitmqctl")
-    if ctl is None:
-        infra.unavailable("rabbitmqctl (to create a private vhost)")
-        raise AssertionError("unreachable")
-    vhost = f"hostile-{uuid.uuid4().hex[:8]}"
-    subprocess.run([ctl, "add_vhost", vhost], check=True, capture_output=True, timeout=60)
-    try:
-        subprocess.run(
-            [ctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        yield base.rstrip("/") + "/" + vhost
-    finally:
-        subprocess.run([ctl, "delete_vhost", vhost], check=False, capture_output=True, timeout=60)
-
-
-@contextlib.contextmanager
 def broker(name: str) -> Iterator[str]:
     if name == "kafka":
         with infra.tansu() as bootstrap:
             yield bootstrap
     else:
-        with rabbitmq_vhost() as url:
+        with infra.rabbitmq_vhost("hostile") as url:
             yield url
 
 
