@@ -159,7 +159,7 @@ def test_schemathesis_finds_no_server_error_on_postgresql(owner: Pipeline, proje
             "--checks",
             "not_a_server_error",
             "--max-examples",
-            "40",
+            "25",
             "--workers",
             "1",
         ],
