@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.checks import BY_ID, CHECKS, CheckOptions, check
+from advisor.checks import CHECKS, check
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -46,9 +46,8 @@ def test_passes_yields_nothing(check_id: str) -> None:
 
 
 @pytest.mark.parametrize("check_id", sorted(EXPECTED))
-def test_run_function_alone_finds_it(check_id: str) -> None:
-    project = (FIXTURES / check_id / "trips").resolve()
-    findings = BY_ID[check_id].run(project, CheckOptions())
+def test_check_alone_finds_it(check_id: str) -> None:
+    findings = check(FIXTURES / check_id / "trips", select=[check_id]).findings
     assert [f.id for f in findings] == [check_id]
 
 

@@ -40,8 +40,11 @@ def test_json_contract_on_findings() -> None:
     result = advisor(TRIPS, "--format", "json")
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"findings", "passed"}
+    assert set(data) == {"findings", "passed", "services"}
     assert data["passed"] is False
+    assert data["services"] == [
+        {"name": "order-service", "path": "services/order-service", "found_by": "services/"}
+    ]
     [finding] = data["findings"]
     assert set(finding) == {"id", "level", "path", "message"}
     assert finding["id"] == "replica-write"
@@ -53,7 +56,12 @@ def test_json_contract_on_findings() -> None:
 def test_json_clean_project_passes() -> None:
     result = advisor(CLEAN, "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"findings": [], "passed": True}
+    data = json.loads(result.stdout)
+    assert (data["findings"], data["passed"]) == ([], True)
+    assert [(s["name"], s["found_by"]) for s in data["services"]] == [
+        ("order-service", "docker-compose.yml"),
+        ("user-service", "docker-compose.yml"),
+    ]
 
 
 def test_warn_only_passes_with_exit_0(tmp_path: Path) -> None:
@@ -120,7 +128,8 @@ def test_text_output_lines_and_summary() -> None:
     result = advisor(FIXTURES / "missing-timeout" / "trips")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(
+    assert lines[0] == "services: order-service (services/order-service, by services/)"
+    assert lines[1].startswith(
         "services/order-service/order_service/client.py:5: error missing-timeout: "
     )
     assert lines[-1] == "failed: 1 error(s), 0 warning(s) from 7 check(s)"
