@@ -22,6 +22,10 @@ _NAMEKO = {
     "consume": "nameko @consume",
 }
 _MAX_DEPTH = 6
+#: Calls that change state: a nameko ``@rpc`` making none of them is a read, safe to repeat.
+_WRITES = re.compile(
+    r"^(commit|save|add|add_all|merge|insert|update|delete|upsert|dispatch|publish|create)"
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,10 @@ def subscribers(module: Module) -> list[Subscriber]:
     found: list[Subscriber] = []
     for function in module.functions:
         for decorator in function.decorator_list:
-            if kind := _decorator_kind(module, decorator):
+            kind = _decorator_kind(module, decorator)
+            if kind == _NAMEKO["rpc"] and not _writes(module, function):
+                continue
+            if kind:
                 found.append(Subscriber(function, function.lineno, kind))
                 break
     consumers: set[str] = set()
@@ -103,6 +110,10 @@ def subscribers(module: Module) -> list[Subscriber]:
             found.append(Subscriber(scope, loop.lineno, "consume loop"))
     unique = {(s.function.name, s.line): s for s in found}
     return [unique[key] for key in sorted(unique, key=lambda k: k[1])]
+
+
+def _writes(module: Module, function: Function) -> bool:
+    return any(_WRITES.match(_name(call) or "") for call in module.calls_in[function])
 
 
 def summarise(module: Module, function: Function) -> FunctionInfo:
@@ -176,7 +187,9 @@ CHECK = Check(
         "looping over `queue.iterator()`; aiokafka/kafka-python, functions looping over a "
         "variable assigned `AIOKafkaConsumer(...)`/`KafkaConsumer(...)`; Celery, functions "
         "decorated `@<app>.task` or `@shared_task` (tasks are retried and redelivered); nameko, "
-        "functions decorated `@event_handler`, `@rpc` or `@consume` imported from `nameko`. A "
+        "functions decorated `@event_handler` or `@consume` imported from `nameko`, and `@rpc` ones "
+        "that write (call something named `commit`, `save`, `add`, `merge`, `insert`, "
+        "`update`, `delete`, `upsert`, `dispatch`, `publish` or `create`, or starting so). A "
         "handler is guarded when it is decorated with, or calls, something whose name contains "
         "`idempotent`, `already_processed` or `mark_processed` (case-insensitive), directly or "
         "through functions it calls by name anywhere in the project (up to 6 calls deep)."

@@ -289,6 +289,8 @@ class _Values:
                 return self.value(default, scope, depth + 1)
             if isinstance(node.func, ast.Name) and node.func.id in {"str", "int"} and node.args:
                 return self.value(node.args[0], scope, depth + 1)
+        if isinstance(node, ast.Subscript) and self.module.qualified(node.value) == "os.environ":
+            raise Unknown(f"{ast.unparse(node)} from the environment has no default")
         raise Unknown(f"'{ast.unparse(node)[:60]}' is not a constant")
 
 
