@@ -82,7 +82,7 @@ def database_key(url: str, base: Path | None = None) -> str | None:
 
 
 def _key(family: str, host: str, port: object, name: str) -> str | None:
-    if not name:
+    if not name or UNKNOWN in f"{host}{port}{name}":
         return None
     host = "localhost" if host.lower() in _LOCAL else host.lower()
     return f"{family}://{host}:{port}/{name}"
@@ -262,14 +262,18 @@ class _Values:
                     return self.value(values[0], where, depth + 1)
             raise Unknown(f"'{node.id}' is not a constant of this module")
         if isinstance(node, ast.JoinedStr):
-            return "".join(
-                self.value(part.value, scope, depth + 1)
-                if isinstance(part, ast.FormattedValue)
-                else str(part.value)
-                if isinstance(part, ast.Constant)
-                else ""
-                for part in node.values
-            )
+            # A part that cannot be resolved (often a password) stands as UNKNOWN: the URL
+            # still identifies its database unless that part is its host, port or name.
+            parts = []
+            for part in node.values:
+                if isinstance(part, ast.FormattedValue):
+                    try:
+                        parts.append(self.value(part.value, scope, depth + 1))
+                    except Unknown:
+                        parts.append(UNKNOWN)
+                elif isinstance(part, ast.Constant):
+                    parts.append(str(part.value))
+            return "".join(parts)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self.value(node.left, scope, depth + 1) + self.value(
                 node.right, scope, depth + 1
@@ -308,9 +312,11 @@ def connect_key(call: ast.Call, spec: _Connect, values: _Values, scope: object) 
     url = _argument(call, spec.url[0], spec.url[1])
     if url is not None:
         text = values.value(url, scope)
-        if "://" in text:
-            return database_key(text)
-        return _conninfo_key(text, spec.family or "postgresql")
+        family = spec.family or "postgresql"
+        key = database_key(text) if "://" in text else _conninfo_key(text, family)
+        if key is None and UNKNOWN in text:
+            raise Unknown("its URL's host, port or name is not a constant")
+        return key
     positions = spec.positions or (None, None, None)
     host = _argument(call, spec.host, positions[0])
     port = _argument(call, spec.port, positions[1])
@@ -326,7 +332,10 @@ def connect_key(call: ast.Call, spec: _Connect, values: _Values, scope: object) 
         return None
     port_text = values.value(port, scope) if port is not None else _DEFAULT_PORTS.get(family, "")
     host_text = values.value(host, scope) if host is not None else "localhost"
-    return _key(family, host_text, port_text, values.value(name, scope))
+    name_text = values.value(name, scope)
+    if UNKNOWN in f"{host_text}{port_text}{name_text}":
+        raise Unknown("its host, port or database is built from values that are not constants")
+    return _key(family, host_text, port_text, name_text)
 
 
 def _django(node: ast.Dict, values: _Values) -> list[str]:
@@ -382,11 +391,7 @@ class _Visitor(Visitor):
                 self._use(name, key, module.rel, line)
         values = _Values(module)
         for fstring in module.fstrings:
-            try:
-                built = values.value(fstring)
-            except Unknown:
-                continue  # a URL built from unresolved parts is noted at its connect call
-            if key := database_key(built, base):
+            if key := database_key(values.value(fstring), base):
                 self._use(name, key, module.rel, fstring.lineno)
         for call, scope in module.calls:
             called = module.qualified(call.func)
