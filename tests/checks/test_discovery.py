@@ -131,7 +131,7 @@ def test_services_folder_last(tmp_path: Path) -> None:
 )
 def test_nothing_to_check_is_an_error_not_a_pass(tmp_path: Path, files: dict[str, str]) -> None:
     write(tmp_path, files)
-    with pytest.raises(CheckError, match="nothing to check in .*: no services found"):
+    with pytest.raises(CheckError, match=r"nothing to check in .*: no services found"):
         check(tmp_path)
 
 

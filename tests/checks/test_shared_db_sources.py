@@ -130,7 +130,8 @@ def test_compose_unset_variable_is_a_note(tmp_path: Path) -> None:
     [
         # asyncpg keywords, and a pool with a DSN built by an f-string of constants
         (
-            "import asyncpg\nasync def f():\n    return await asyncpg.connect(host='pg', database='shop')\n",
+            "import asyncpg\nasync def f():\n"
+            "    return await asyncpg.connect(host='pg', database='shop')\n",
             "import asyncpg\nHOST = 'pg'\nasync def f():\n"
             "    return await asyncpg.create_pool(f'postgresql://u:{PW}@{HOST}:5432/shop')\n",
         ),
@@ -182,8 +183,10 @@ def test_unresolvable_connect_arguments_are_notes(tmp_path: Path) -> None:
     project(
         tmp_path,
         {
-            "orders/db.py": "import psycopg2\nfrom settings import DB\npsycopg2.connect(host='pg', dbname=DB)\n",
-            "users/db.py": "import psycopg2, os\npsycopg2.connect(host='pg', dbname=os.environ['N'])\n"
+            "orders/db.py": "import psycopg2\nfrom settings import DB\n"
+            "psycopg2.connect(host='pg', dbname=DB)\n",
+            "users/db.py": "import psycopg2, os\n"
+            "psycopg2.connect(host='pg', dbname=os.environ['N'])\n"
             "def f(**kw):\n    return psycopg2.connect(host='pg', **kw)\n",
         },
     )
@@ -198,7 +201,8 @@ def test_unresolvable_connect_arguments_are_notes(tmp_path: Path) -> None:
         (
             "users/db.py",
             2,
-            "database of psycopg2.connect(...) unknown: os.environ['N'] from the environment has no default",
+            "database of psycopg2.connect(...) unknown: "
+            "os.environ['N'] from the environment has no default",
         ),
         (
             "users/db.py",
