@@ -24,6 +24,22 @@ from advisor.errors import CheckError
 #: Folders that are never services themselves, nor searched for services.
 _NOT_SERVICES = frozenset({"tests", "test", "docs", "doc", "examples", "libs", "scripts"})
 
+#: How services are found, as `advisor check --list` says it.
+DISCOVERY = (
+    "Services are found from the first of these that names any: (1) `services` in "
+    "`.advisor.toml`, or under `[tool.advisor]` in the root `pyproject.toml` (a list of "
+    'folders, `services = ["orders", "apps/billing"]`, or a table of name = folder); '
+    "(2) the entries of compose files (`docker-compose*.yml`, `compose*.yaml`) built from a "
+    "folder inside the project (its Dockerfile's folder when `dockerfile:` lies below the "
+    "context); (3) the outermost folders holding a `Dockerfile`, `pyproject.toml`, "
+    "`requirements.txt` or `setup.py` and Python code (not under `"
+    + "`, `".join(sorted(_NOT_SERVICES))
+    + "`, nor `*-sdk`), or else the project itself when its root holds a Dockerfile and "
+    "Python code; (4) the folders `services/<name>/`. Hidden, virtualenv (`pyvenv.cfg`), "
+    "vendored and build folders are never read. No service (and no `contracts/events/` or "
+    "`libs/*-sdk`) is an error, never a pass."
+)
+
 
 @dataclass(frozen=True)
 class Service:

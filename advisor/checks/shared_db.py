@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -550,6 +551,10 @@ def _declared_transitional(project: Path) -> tuple[bool, str]:
     return True, reason.strip()
 
 
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
 CHECK = Check(
     id="shared-db",
     level="error",
@@ -566,13 +571,17 @@ CHECK = Check(
         "root `.env` / `.env.*`, where each variable's prefix names its user "
         "(`ORDERS_DATABASE_URL` is the service `orders`, or `orders-service`); database URLs "
         "in the service's configuration files (`.ini .cfg .toml .yaml .yml .json .conf`) and in "
-        "the strings and f-strings of its non-test Python files; and the arguments of "
-        "`psycopg2`/`psycopg` `connect` (and their pools), `asyncpg.connect/create_pool`, "
-        "`pymysql`/`MySQLdb`/`mysql.connector`/`aiomysql` `connect`, SQLAlchemy/SQLModel "
-        "`create_engine`/`create_async_engine` and `URL.create`, and Django `DATABASES`. "
-        "Variables are `*DATABASE_URL`, `*DATABASE_URI`, `*DB_URL`, `*DB_URI`, `*DSN`, or a "
-        "host (`*DB_HOST`, `*POSTGRES_HOST`, `PGHOST`...) with a name (`*DB_NAME`, "
-        "`*POSTGRES_DB`, `PGDATABASE`...) and optional port. In code, literals, names bound to "
+        "the strings and f-strings of its non-test Python files; and the arguments (URL or "
+        "DSN, host, port, database) of " + _names(f"{n}(...)" for n in CONNECTS) + ", and "
+        "Django `DATABASES`. Variables are a URL ("
+        + _names(f"*{v}" for v in _ROLES["url"])
+        + "), or a host ("
+        + _names(f"*{v}" for v in _ROLES["host"])
+        + ") with a name ("
+        + _names(f"*{v}" for v in _ROLES["name"])
+        + ") and optional port ("
+        + _names(f"*{v}" for v in _ROLES["port"])
+        + "). In code, literals, names bound to "
         "them in the module, `os.environ.get(..., default)` / `os.getenv` defaults, `+` and "
         "f-strings are resolved; anything else is not guessed but noted as unknown "
         "(`--verbose`). Two services naming one database is an error (root `.env` variables "

@@ -66,11 +66,12 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Check a project against the data-sharing best practices; exit 1 on error findings."""
-        from advisor.checks import CHECKS, check
+        from advisor.checks import CHECKS, DISCOVERY, check
         from advisor.errors import CheckError
         from advisor.report.sarif import to_sarif
 
         if list_checks:
+            typer.echo(f"{DISCOVERY}\n")
             for item in CHECKS:
                 typer.echo(f"{item.id} ({item.level}): {item.title}\n  {item.convention}")
             return

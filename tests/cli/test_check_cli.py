@@ -154,6 +154,41 @@ def test_bad_input_exits_2_with_one_line(args: tuple[str | Path, ...], needle: s
     assert line.startswith("advisor: error: ") and needle in line
 
 
+@pytest.mark.parametrize("files", [{}, {"README.md": "# x\n", "notes.py": "x = 1\n"}])
+def test_nothing_to_check_exits_2_with_one_line(tmp_path: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    result = advisor(tmp_path, "--format", "json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"advisor: error: nothing to check in {tmp_path}: no services found")
+    assert "[tool.advisor] services" in line
+
+
+def test_verbose_shows_what_could_not_be_resolved() -> None:
+    project = FIXTURES / "layouts" / "psycopg2-db" / "passes"
+    quiet = advisor(project)
+    assert quiet.returncode == 0 and "note" not in quiet.stdout
+    loud = advisor(project, "--verbose")
+    assert loud.returncode == 0
+    assert "payment/db.py:7: note shared-db: database of psycopg2.connect(...) unknown: " in (
+        loud.stdout
+    )
+    data = json.loads(advisor(project, "--format", "json", "-v").stdout)
+    [note] = data["notes"]
+    assert (note["id"], note["path"], note["line"]) == ("shared-db", "payment/db.py", 7)
+    assert "notes" not in json.loads(advisor(project, "--format", "json").stdout)
+
+
+def test_list_says_how_services_are_found() -> None:
+    result = advisor("--list")
+    assert result.returncode == 0
+    head = result.stdout.split("shared-db (")[0]
+    for source in ("[tool.advisor]", ".advisor.toml", "compose", "Dockerfile", "services/<name>/"):
+        assert source in head
+
+
 def test_bad_compatibility_in_answers_file_exits_2(tmp_path: Path) -> None:
     (tmp_path / ".advisor-answers.yml").write_text("compatibility: sometimes\n")
     result = advisor(tmp_path)
