@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from advisor.checks import BY_ID, CHECKS, check
-from advisor.checks import missing_timeout, non_idempotent_consumer, sdk_business_logic, shared_db
+from advisor.checks import (
+    BY_ID,
+    CHECKS,
+    check,
+    missing_timeout,
+    non_idempotent_consumer,
+    sdk_business_logic,
+    shared_db,
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +66,11 @@ DOCUMENTED: list[tuple[str, str, dict[str, str], bool]] = [
         "missing-timeout",
         "`self.session = ...`",
         {
-            "services/a/c.py": "import requests\nclass C:\n    def __init__(self):\n        self.session = requests.Session()\n    def f(self):\n        return self.session.get('u')\n"
+            "services/a/c.py": (
+                "import requests\nclass C:\n    def __init__(self):\n"
+                "        self.session = requests.Session()\n"
+                "    def f(self):\n        return self.session.get('u')\n"
+            )
         },
         True,
     ),
@@ -103,7 +114,8 @@ DOCUMENTED: list[tuple[str, str, dict[str, str], bool]] = [
         "non-idempotent-consumer",
         "`@event_handler` or `@consume` imported from `nameko`",
         {
-            "services/a/c.py": "from nameko.events import event_handler\n@event_handler('s', 'e')\ndef h(self, p):\n    save(p)\n"
+            "services/a/c.py": "from nameko.events import event_handler\n"
+            "@event_handler('s', 'e')\ndef h(self, p):\n    save(p)\n"
         },
         True,
     ),
@@ -111,7 +123,8 @@ DOCUMENTED: list[tuple[str, str, dict[str, str], bool]] = [
         "non-idempotent-consumer",
         "`@rpc` ones that write",
         {
-            "services/a/c.py": "from nameko.rpc import rpc\n@rpc\ndef get(self, i):\n    return load(i)\n"
+            "services/a/c.py": "from nameko.rpc import rpc\n"
+            "@rpc\ndef get(self, i):\n    return load(i)\n"
         },
         False,
     ),
@@ -119,7 +132,8 @@ DOCUMENTED: list[tuple[str, str, dict[str, str], bool]] = [
         "non-idempotent-consumer",
         "`@rpc` ones that write",
         {
-            "services/a/c.py": "from nameko.rpc import rpc\n@rpc\ndef make(self, i):\n    self.session.commit()\n"
+            "services/a/c.py": "from nameko.rpc import rpc\n"
+            "@rpc\ndef make(self, i):\n    self.session.commit()\n"
         },
         True,
     ),
