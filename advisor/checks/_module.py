@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from advisor.checks._services import Service
 
@@ -96,54 +97,127 @@ def parse(path: Path) -> ast.Module | None:
         return None
 
 
+#: What the walk does with each kind of node (any other kind is only walked through).
+_NAME, _CONSTANT, _CALL, _FUNCTION, _ASSIGN, _IMPORT, _CLASS, _FSTRING, _LOOP, _WITH = range(10)
+_KINDS: dict[type[ast.AST], int] = {
+    ast.Name: _NAME,
+    ast.MatchSingleton: _NAME,  # its value is True, False or None: nothing to walk
+    ast.Constant: _CONSTANT,
+    ast.Call: _CALL,
+    ast.FunctionDef: _FUNCTION,
+    ast.AsyncFunctionDef: _FUNCTION,
+    ast.Assign: _ASSIGN,
+    ast.AnnAssign: _ASSIGN,
+    ast.AugAssign: _ASSIGN,
+    ast.Import: _IMPORT,
+    ast.ImportFrom: _IMPORT,
+    ast.ClassDef: _CLASS,
+    ast.JoinedStr: _FSTRING,
+    ast.For: _LOOP,
+    ast.AsyncFor: _LOOP,
+    ast.With: _WITH,
+    ast.AsyncWith: _WITH,
+}
+#: Fields that never hold a node worth visiting: names, flags, contexts and operators.
+_LEAF_FIELDS = frozenset(
+    {
+        "ctx",
+        "op",
+        "ops",
+        "name",
+        "id",
+        "arg",
+        "attr",
+        "module",
+        "level",
+        "type_comment",
+        "kind",
+        "conversion",
+        "is_async",
+        "simple",
+        "names",
+        "asname",
+        "kwd_attrs",
+    }
+)
+#: List fields that may hold None besides nodes (``{**a}`` keys, keyword-only defaults).
+_SPARSE_LISTS = frozenset({"keys", "kw_defaults"})
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+#: Marks, on the walk's stack, the end of a function's body.
+_END = ast.AST()
+
+
+def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    """A node type's fields that may hold nodes, last first (the walk pops them in order)."""
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(
+            f for f in reversed(kind._fields) if f not in _LEAF_FIELDS
+        )
+    return fields
+
+
 def index(module: Module) -> None:
-    """Sort the module's nodes by kind in one depth-first walk, in source order."""
+    """Sort the module's nodes by kind in one depth-first walk, in source order.
+
+    This walk is most of what checking costs after parsing, so it is written for speed:
+    one dictionary lookup per node, no tuple per node, leaf fields never read.
+    """
     calls, strings, assigns, calls_in = (
         module.calls,
         module.strings,
         module.assigns,
         module.calls_in,
     )
-    stack: list[tuple[ast.AST, tuple[Function, ...]]] = [(module.tree, ())]
-    pop, push = stack.pop, stack.append
+    scopes: list[Function] = []
+    stack: list[ast.AST] = [module.tree]
+    pop, push, extend, kinds = stack.pop, stack.append, stack.extend, _KINDS
     while stack:
-        node, scopes = pop()
-        if isinstance(node, ast.Name):
+        # Typed Any: the kind lookup below decides the type, and isinstance asserts on
+        # every node would cost a tenth of the walk.
+        node: Any = pop()
+        if node is _END:
+            scopes.pop()
             continue
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, str):
-                strings.append((node.lineno, node.value))
-            continue
-        if isinstance(node, ast.Call):
-            calls.append((node, scopes[-1] if scopes else None))
-            for function in scopes:
-                calls_in[function].append(node)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            module.functions.append(node)
-            calls_in[node] = []
-            scopes = (*scopes, node)
-        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-            assigns.append((node, scopes[-1] if scopes else None))
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            module.imports.append(node)
-            continue
-        elif isinstance(node, ast.ClassDef):
-            module.classes.append(node)
-        elif isinstance(node, ast.JoinedStr):
-            module.fstrings.append(node)
-        elif isinstance(node, ast.For | ast.AsyncFor):
-            module.loops.append((node, scopes[-1] if scopes else None))
-        elif isinstance(node, ast.With | ast.AsyncWith):
-            module.withs.append(node)
-        # Children pushed last first, so they come off the stack in source order.
-        for name in reversed(node._fields):
+        kind = kinds.get(node.__class__)
+        if kind is not None:
+            if kind == _NAME:
+                continue
+            if kind == _CONSTANT:
+                if isinstance(node.value, str):
+                    strings.append((node.lineno, node.value))
+                continue
+            if kind == _CALL:
+                calls.append((node, scopes[-1] if scopes else None))
+                for function in scopes:
+                    calls_in[function].append(node)
+            elif kind == _FUNCTION:
+                module.functions.append(node)
+                calls_in[node] = []
+                push(_END)
+                scopes.append(node)
+            elif kind == _ASSIGN:
+                assigns.append((node, scopes[-1] if scopes else None))
+            elif kind == _IMPORT:
+                module.imports.append(node)
+                continue
+            elif kind == _CLASS:
+                module.classes.append(node)
+            elif kind == _FSTRING:
+                module.fstrings.append(node)
+            elif kind == _LOOP:
+                module.loops.append((node, scopes[-1] if scopes else None))
+            else:
+                module.withs.append(node)
+        for name in _CHILD_FIELDS.get(node.__class__) or _child_fields(node.__class__):
             value = getattr(node, name, None)
-            if isinstance(value, list):
-                for child in reversed(value):
-                    if isinstance(child, ast.AST):
-                        push((child, scopes))
-            elif isinstance(value, ast.AST):
-                push((value, scopes))
+            if value.__class__ is list:
+                if name in _SPARSE_LISTS:
+                    extend(child for child in reversed(value) if child is not None)
+                else:
+                    extend(reversed(value))
+            elif value is not None and value.__class__ is not str:
+                push(value)
 
 
 def load(path: Path, rel: str, service: Service | None, *, is_test: bool) -> Module | None:

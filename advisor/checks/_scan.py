@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +29,33 @@ class Project:
         return path.relative_to(self.root).as_posix()
 
 
+#: Files between two garbage collections during the scan.
+_COLLECT_EVERY = 100
+
+
 def scan(project: Project, visitors: list[Visitor]) -> None:
-    """Feed every Python file any visitor wants to those visitors, parsed once, then finish."""
-    for path in project.files.python:
+    """Feed every Python file any visitor wants to those visitors, parsed once, then finish.
+
+    Automatic garbage collection is paused meanwhile: syntax trees hold no reference
+    cycles and are freed as soon as the next file is read, yet their millions of
+    allocations would trigger a collection every few hundred nodes (a fifth of the time).
+    A collection every hundred files still bounds memory should anything form a cycle.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _scan(project, visitors)
+    finally:
+        if enabled:
+            gc.enable()
+    for visitor in visitors:
+        visitor.finish()
+
+
+def _scan(project: Project, visitors: list[Visitor]) -> None:
+    for count, path in enumerate(project.files.python, start=1):
+        if count % _COLLECT_EVERY == 0:
+            gc.collect()
         service = project.discovery.owner(path)
         is_test = _files.is_test_file(project.root, path)
         wanting = [v for v in visitors if v.wants(path, service, is_test)]
@@ -41,5 +66,3 @@ def scan(project: Project, visitors: list[Visitor]) -> None:
             continue
         for visitor in wanting:
             visitor.visit(module)
-    for visitor in visitors:
-        visitor.finish()

@@ -225,6 +225,7 @@ CONNECTS: dict[str, _Connect] = {
     "sqlalchemy.engine.URL.create": _URL_CREATE,
     "sqlalchemy.engine.url.URL.create": _URL_CREATE,
 }
+_DRIVERS = frozenset(name.split(".")[0] for name in CONNECTS)
 _ENVIRON_GETS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
 
 
@@ -394,7 +395,8 @@ class _Visitor(Visitor):
         for fstring in module.fstrings:
             if key := database_key(values.value(fstring), base):
                 self._use(name, key, module.rel, fstring.lineno)
-        for call, scope in module.calls:
+        drivers = {name.split(".")[0] for name in module.aliases.values()} & _DRIVERS
+        for call, scope in module.calls if drivers else ():
             called = module.qualified(call.func)
             if called in CONNECTS:
                 try:
