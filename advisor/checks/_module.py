@@ -66,6 +66,13 @@ class Module:
             self._aliases = names
         return self._aliases
 
+    def calls_into(self, libraries: frozenset[str]) -> list[tuple[ast.Call, Scope]]:
+        """The calls of names imported from ``libraries`` (by top-level package name)."""
+        local = {n for n, full in self.aliases.items() if full.split(".")[0] in libraries}
+        if not local:
+            return []
+        return [(call, scope) for call, scope in self.calls if head(call.func) in local]
+
     def qualified(self, node: ast.expr) -> str | None:
         """The imported name an expression refers to (``hx.get`` → ``httpx.get``), or None."""
         name = dotted(node)
@@ -75,6 +82,13 @@ class Module:
         if head not in self.aliases:
             return None
         return f"{self.aliases[head]}.{rest}" if rest else self.aliases[head]
+
+
+def head(node: ast.expr) -> str | None:
+    """The name a chain of attributes starts from: ``a.b.c`` → ``a``."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def dotted(node: ast.expr) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from advisor.checks._module import Module, dotted
+from advisor.checks._module import Module, dotted, head
 from advisor.checks._services import Service
 from advisor.checks.model import Check, Visitor
 
@@ -43,7 +43,7 @@ def _timeout_missing(call: ast.Call, positional: int | None) -> str | None:
     return "no timeout"
 
 
-def _session_names(module: Module) -> set[str]:
+def _session_names(module: Module, local: set[str]) -> set[str]:
     """Names (``s``, ``self.session``) bound to a ``requests.Session()``."""
     names: set[str] = set()
     pairs: list[tuple[ast.expr, ast.expr | None]] = []
@@ -55,19 +55,27 @@ def _session_names(module: Module) -> set[str]:
     for block in module.withs:
         pairs += [(i.optional_vars, i.context_expr) for i in block.items if i.optional_vars]
     for target, value in pairs:
-        name = dotted(target)
-        if name and isinstance(value, ast.Call) and module.qualified(value.func) in _SESSIONS:
+        if (
+            isinstance(value, ast.Call)
+            and head(value.func) in local
+            and module.qualified(value.func) in _SESSIONS
+            and (name := dotted(target))
+        ):
             names.add(name)
     return names
 
 
 def calls_without_timeout(module: Module) -> list[tuple[int, str]]:
     """Lines and descriptions of HTTP calls lacking a timeout in one module."""
-    if not any(name.split(".")[0] in _LIBRARIES for name in module.aliases.values()):
+    local = {name for name, full in module.aliases.items() if full.split(".")[0] in _LIBRARIES}
+    if not local:
         return []
-    sessions = _session_names(module)
+    sessions = _session_names(module, local)
+    heads = local | {name.split(".")[0] for name in sessions}
     found: list[tuple[int, str]] = []
     for node, _scope in module.calls:
+        if head(node.func) not in heads:
+            continue
         target = module.qualified(node.func)
         if target in _TARGETS:
             problem = _timeout_missing(node, _TARGETS[target])

@@ -23,6 +23,7 @@ _NAMEKO = {
     "consume": "nameko @consume",
 }
 _MAX_DEPTH = 6
+_CONSUME = frozenset({"basic_consume", "consume"})
 #: Calls that change state: a nameko ``@rpc`` making none of them is a read, safe to repeat.
 _WRITES = re.compile(
     r"^(commit|save|add|add_all|merge|insert|update|delete|upsert|dispatch|publish|create)"
@@ -90,8 +91,12 @@ def subscribers(module: Module) -> list[Subscriber]:
         if isinstance(node, ast.Assign) and _name(node.value) in _CONSUMER_CLASSES:
             consumers.update(t.id for t in node.targets if isinstance(t, ast.Name))
     for call, _scope in module.calls:
-        name = _name(call)
-        if name not in {"basic_consume", "consume"}:
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in _CONSUME:
+            name = func.attr
+        elif isinstance(func, ast.Name) and func.id in _CONSUME:
+            name = func.id
+        else:
             continue
         callbacks = [
             kw.value for kw in call.keywords if kw.arg in {"on_message_callback", "callback"}
@@ -120,9 +125,9 @@ def _writes(module: Module, function: Function) -> bool:
 def summarise(module: Module, function: Function) -> FunctionInfo:
     """A function's name, whether it is guarded itself, and the names it calls."""
     callees = frozenset(_call_names(module.calls_in[function]))
-    guarded = any(GUARD.search(_name(d) or "") for d in function.decorator_list) or any(
-        GUARD.search(name) for name in callees
-    )
+    decorators = (_name(d) or "" for d in function.decorator_list)
+    # One search over all the names: a regular expression per name would cost more.
+    guarded = bool(GUARD.search(" ".join((*decorators, *callees))))
     return FunctionInfo(function.name, guarded, callees)
 
 

@@ -229,6 +229,10 @@ _DRIVERS = frozenset(name.split(".")[0] for name in CONNECTS)
 _ENVIRON_GETS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
 
 
+def _is_url_part(part: ast.expr) -> bool:
+    return isinstance(part, ast.Constant) and "://" in str(part.value)
+
+
 class Unknown(Exception):
     """A value the check cannot resolve, and why."""
 
@@ -391,37 +395,45 @@ class _Visitor(Visitor):
         for line, text in module.strings:
             if "://" in text and (key := database_key(text, base)):
                 self._use(name, key, module.rel, line)
+        # Resolving values is only worth it where a URL, a connect call or Django settings
+        # can be: most modules have none.
+        fstrings = [f for f in module.fstrings if any(_is_url_part(v) for v in f.values)]
+        connects = [
+            (call, scope, called)
+            for call, scope in module.calls_into(_DRIVERS)
+            if (called := module.qualified(call.func)) in CONNECTS
+        ]
+        django = [
+            assign.value
+            for assign, scope in module.assigns
+            if scope is None
+            and isinstance(assign, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "DATABASES" for t in assign.targets)
+            and isinstance(assign.value, ast.Dict)
+        ]
+        if not (fstrings or connects or django):
+            return
         values = _Values(module)
-        for fstring in module.fstrings:
+        for fstring in fstrings:
             if key := database_key(values.value(fstring), base):
                 self._use(name, key, module.rel, fstring.lineno)
-        drivers = {name.split(".")[0] for name in module.aliases.values()} & _DRIVERS
-        for call, scope in module.calls if drivers else ():
-            called = module.qualified(call.func)
-            if called in CONNECTS:
-                try:
-                    key = connect_key(call, CONNECTS[called], values, scope)
-                except Unknown as why:
-                    self.note(
-                        module.rel, f"database of {called}(...) unknown: {why}", line=call.lineno
-                    )
-                    continue
-                if key:
-                    self._use(name, key, module.rel, call.lineno)
-        for assign, scope in module.assigns:
-            if (
-                scope is None
-                and isinstance(assign, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == "DATABASES" for t in assign.targets)
-                and isinstance(assign.value, ast.Dict)
-            ):
-                try:
-                    keys = _django(assign.value, values)
-                except Unknown as why:
-                    self.note(module.rel, f"Django DATABASES unknown: {why}", line=assign.lineno)
-                    continue
-                for key in keys:
-                    self._use(name, key, module.rel, assign.lineno)
+        for call, scope, called in connects:
+            try:
+                key = connect_key(call, CONNECTS[called], values, scope)
+            except Unknown as why:
+                self.note(module.rel, f"database of {called}(...) unknown: {why}", line=call.lineno)
+                continue
+            if key:
+                self._use(name, key, module.rel, call.lineno)
+        for settings in django:
+            assert isinstance(settings, ast.Dict)
+            try:
+                keys = _django(settings, values)
+            except Unknown as why:
+                self.note(module.rel, f"Django DATABASES unknown: {why}", line=settings.lineno)
+                continue
+            for key in keys:
+                self._use(name, key, module.rel, settings.lineno)
 
     def _use(
         self, user: str, key: str, path: str, line: int | None, *, service: bool = True
