@@ -38,8 +38,10 @@ class Module:
     fstrings: list[ast.JoinedStr] = field(default_factory=list)
     #: Each call with the innermost function it is in (None: module level).
     calls: list[tuple[ast.Call, Scope]] = field(default_factory=list)
-    #: Calls made anywhere inside each function, nested functions included.
-    calls_in: dict[Function, list[ast.Call]] = field(default_factory=dict)
+    #: The simple name of each call in ``calls`` (``a.b.c()`` → ``c``), None for others.
+    call_names: list[str | None] = field(default_factory=list)
+    #: Simple names of the calls made anywhere inside each function, nested ones included.
+    calls_in: dict[Function, list[str]] = field(default_factory=dict)
     assigns: list[tuple[ast.Assign | ast.AnnAssign | ast.AugAssign, Scope]] = field(
         default_factory=list
     )
@@ -177,8 +179,9 @@ def index(module: Module) -> None:
     This walk is most of what checking costs after parsing, so it is written for speed:
     one dictionary lookup per node, no tuple per node, leaf fields never read.
     """
-    calls, strings, assigns, calls_in = (
+    calls, call_names, strings, assigns, calls_in = (
         module.calls,
+        module.call_names,
         module.strings,
         module.assigns,
         module.calls_in,
@@ -203,8 +206,18 @@ def index(module: Module) -> None:
                 continue
             if kind == _CALL:
                 calls.append((node, scopes[-1] if scopes else None))
-                for function in scopes:
-                    calls_in[function].append(node)
+                func = node.func
+                called = (
+                    func.attr
+                    if func.__class__ is ast.Attribute
+                    else func.id
+                    if func.__class__ is ast.Name
+                    else None
+                )
+                call_names.append(called)
+                if called is not None:
+                    for function in scopes:
+                        calls_in[function].append(called)
             elif kind == _FUNCTION:
                 module.functions.append(node)
                 calls_in[node] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,13 +89,8 @@ def subscribers(module: Module) -> list[Subscriber]:
     for node, _scope in module.assigns:
         if isinstance(node, ast.Assign) and _name(node.value) in _CONSUMER_CLASSES:
             consumers.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    for call, _scope in module.calls:
-        func = call.func
-        if isinstance(func, ast.Attribute) and func.attr in _CONSUME:
-            name = func.attr
-        elif isinstance(func, ast.Name) and func.id in _CONSUME:
-            name = func.id
-        else:
+    for (call, _scope), name in zip(module.calls, module.call_names, strict=True):
+        if name not in _CONSUME:
             continue
         callbacks = [
             kw.value for kw in call.keywords if kw.arg in {"on_message_callback", "callback"}
@@ -119,27 +113,16 @@ def subscribers(module: Module) -> list[Subscriber]:
 
 
 def _writes(module: Module, function: Function) -> bool:
-    return any(_WRITES.match(_name(call) or "") for call in module.calls_in[function])
+    return any(_WRITES.match(name) for name in module.calls_in[function])
 
 
 def summarise(module: Module, function: Function) -> FunctionInfo:
     """A function's name, whether it is guarded itself, and the names it calls."""
-    callees = frozenset(_call_names(module.calls_in[function]))
+    callees = frozenset(module.calls_in[function])
     decorators = (_name(d) or "" for d in function.decorator_list)
     # One search over all the names: a regular expression per name would cost more.
     guarded = bool(GUARD.search(" ".join((*decorators, *callees))))
     return FunctionInfo(function.name, guarded, callees)
-
-
-def _call_names(calls: list[ast.Call]) -> Iterator[str]:
-    """:func:`_name` of each call, inlined: it runs once per call of the project."""
-    for call in calls:
-        func = call.func
-        kind = func.__class__
-        if kind is ast.Name:
-            yield func.id  # type: ignore[attr-defined]
-        elif kind is ast.Attribute:
-            yield func.attr  # type: ignore[attr-defined]
 
 
 def is_guarded(function: FunctionInfo, index: dict[str, list[FunctionInfo]]) -> bool:

@@ -144,8 +144,7 @@ def candidates(module: Module) -> list[Candidate]:
                 if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
             ]
     found: list[Candidate] = []
-    for call, scope in module.calls:
-        name = p.call_name(call)
+    for (call, scope), name in zip(module.calls, module.call_names, strict=True):
         if name not in _WRITE_CALLS:
             continue
         data = scopes.get(scope) or _Scope()
