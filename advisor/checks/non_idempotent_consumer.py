@@ -29,13 +29,34 @@ _WRITES = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FunctionInfo:
     """What the guard search needs of a function: kept instead of its syntax tree."""
 
     name: str
     guarded: bool
-    callees: frozenset[str]
+    callees: tuple[str, ...]
+
+
+class CallGraph:
+    """Functions by name across the project: which are guarded, and what the others call.
+
+    Functions of one name are one node (calls are followed by name), and the names a
+    function calls are kept as one tuple of the parser's interned strings, so the graph
+    costs a few dozen bytes per function rather than its syntax tree.
+    """
+
+    def __init__(self) -> None:
+        self.guarded: set[str] = set()
+        self.calls: dict[str, tuple[str, ...]] = {}
+
+    def add(self, info: FunctionInfo) -> None:
+        if info.guarded:
+            self.guarded.add(info.name)
+        elif (known := self.calls.get(info.name)) is None:
+            self.calls[info.name] = info.callees
+        elif not set(info.callees) <= set(known):
+            self.calls[info.name] = tuple(sorted({*known, *info.callees}))
 
 
 @dataclass(frozen=True)
@@ -118,34 +139,31 @@ def _writes(module: Module, function: Function) -> bool:
 
 def summarise(module: Module, function: Function) -> FunctionInfo:
     """A function's name, whether it is guarded itself, and the names it calls."""
-    callees = frozenset(module.calls_in[function])
+    callees = tuple(sorted(set(module.calls_in[function])))
     decorators = (_name(d) or "" for d in function.decorator_list)
     # One search over all the names: a regular expression per name would cost more.
     guarded = bool(GUARD.search(" ".join((*decorators, *callees))))
     return FunctionInfo(function.name, guarded, callees)
 
 
-def is_guarded(function: FunctionInfo, index: dict[str, list[FunctionInfo]]) -> bool:
+def is_guarded(function: FunctionInfo, graph: CallGraph) -> bool:
     """True if ``function`` or a function it calls (by name, anywhere in the project) is guarded."""
-    seen: set[int] = set()
-    queue: list[tuple[FunctionInfo, int]] = [(function, 0)]
-    while queue:
-        current, depth = queue.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if current.guarded:
+    if function.guarded:
+        return True
+    seen: set[str] = set()
+    frontier = set(function.callees)
+    for _depth in range(_MAX_DEPTH):
+        if frontier & graph.guarded:
             return True
-        if depth < _MAX_DEPTH:
-            for name in current.callees:
-                queue.extend((callee, depth + 1) for callee in index.get(name, []))
+        seen |= frontier
+        frontier = {c for name in frontier for c in graph.calls.get(name, ())} - seen
     return False
 
 
 class _Visitor(Visitor):
     def __init__(self, check: Check, project: Project) -> None:
         super().__init__(check, project)
-        self.index: dict[str, list[FunctionInfo]] = {}
+        self.graph = CallGraph()
         # (path, line, kind, summary): the syntax tree goes when the scan moves on.
         self.pending: list[tuple[str, int, str, FunctionInfo]] = []
 
@@ -156,13 +174,13 @@ class _Visitor(Visitor):
         infos = {}
         for function in module.functions:
             info = infos[function] = summarise(module, function)
-            self.index.setdefault(function.name, []).append(info)
+            self.graph.add(info)
         for sub in subscribers(module):
             self.pending.append((module.rel, sub.line, sub.kind, infos[sub.function]))
 
     def finish(self) -> None:
         for rel, line, kind, info in self.pending:
-            if not is_guarded(info, self.index):
+            if not is_guarded(info, self.graph):
                 self.report(
                     rel,
                     f"{kind} '{info.name}' does not go through the idempotency guard; "

@@ -10,7 +10,7 @@ import pytest
 
 from advisor.checks._module import Module, index
 from advisor.checks.missing_timeout import calls_without_timeout
-from advisor.checks.non_idempotent_consumer import FunctionInfo, is_guarded, subscribers, summarise
+from advisor.checks.non_idempotent_consumer import CallGraph, is_guarded, subscribers, summarise
 from advisor.checks.replica_write import writes
 from advisor.checks.shared_db import UNKNOWN, database_key, interpolate
 
@@ -126,11 +126,11 @@ def test_subscribers_found(source: str, handlers: list[str]) -> None:
 )
 def test_guard_convention(source: str, guarded: bool) -> None:
     module = tree(source)
-    functions: dict[str, list[FunctionInfo]] = {}
+    graph = CallGraph()
     for function in module.functions:
-        functions.setdefault(function.name, []).append(summarise(module, function))
+        graph.add(summarise(module, function))
     [handler] = subscribers(module)
-    assert is_guarded(summarise(module, handler.function), functions) is guarded
+    assert is_guarded(summarise(module, handler.function), graph) is guarded
 
 
 @pytest.mark.parametrize(
