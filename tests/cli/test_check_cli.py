@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import textwrap
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -212,3 +214,19 @@ def test_list_names_every_check() -> None:
     assert result.returncode == 0
     for item in CHECKS:
         assert f"{item.id} ({item.level})" in result.stdout
+
+
+def test_readme_declaration_example_is_what_discovery_reads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = readme.split("## Checking a project: `advisor check`", 1)[1].split("\n## ", 1)[0]
+    [example] = re.findall(r"```toml\n(.*?)```", section, re.S)
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent(example))
+    for folder in ("account", "order", "apps/payment"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "app.py").write_text("")
+    data = json.loads(advisor(tmp_path, "--format", "json").stdout)
+    assert [(s["name"], s["path"], s["found_by"]) for s in data["services"]] == [
+        ("account", "account", "pyproject.toml [tool.advisor]"),
+        ("order", "order", "pyproject.toml [tool.advisor]"),
+        ("payment", "apps/payment", "pyproject.toml [tool.advisor]"),
+    ]
