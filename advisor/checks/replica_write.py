@@ -184,16 +184,6 @@ def sql_writes(module: Module) -> list[tuple[int, str]]:
     return found
 
 
-def writes(module: Module, replicas: set[str]) -> list[tuple[int, str]]:
-    """Lines and descriptions of the replica writes in a module."""
-    found = {(c.line, c.what) for c in candidates(module) if c.writes(replicas)}
-    # One write per line: a call found by two rules is reported once.
-    lines: dict[int, str] = {}
-    for line, what in sorted(found):
-        lines.setdefault(line, what)
-    return sorted({*lines.items(), *sql_writes(module)})
-
-
 class _Visitor(Visitor):
     def __init__(self, check: Check, project: Project) -> None:
         super().__init__(check, project)
