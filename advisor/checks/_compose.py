@@ -76,11 +76,13 @@ def read_compose(project: Path, path: Path) -> list[ComposeService]:
         build = spec.get("build")
         if isinstance(build, str):
             build = {"context": build}
-        if isinstance(build, dict) and isinstance(build.get("context", "."), str):
-            folder = (base / str(build.get("context", "."))).resolve()
+        given_context = build.get("context", ".") if isinstance(build, dict) else None
+        # A remote context (a git or HTTP URL) is no folder of the project.
+        if isinstance(given_context, str) and not re.match(r"^(\w+://|git@)", given_context):
+            folder = (base / given_context).resolve()
             if _inside(project, folder):
                 context = folder
-                given = build.get("dockerfile")
+                given = build.get("dockerfile") if isinstance(build, dict) else None
                 dockerfile = (
                     folder / (given if isinstance(given, str) else "Dockerfile")
                 ).resolve()

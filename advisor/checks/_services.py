@@ -54,24 +54,24 @@ class Service:
     #: Top-level import names its code defines (see :func:`packages`).
     packages: frozenset[str] = frozenset()
 
-    def contains(self, path: Path) -> bool:
-        return path == self.root or self.root in path.parents
 
-
-@dataclass(frozen=True)
+@dataclass
 class Discovery:
     """The services found, and the compose entries read on the way."""
 
     services: list[Service]
     compose: list[_compose.ComposeService]
+    _prefixes: list[tuple[str, Service]] | None = None
 
     def owner(self, path: Path) -> Service | None:
         """The service whose folder holds ``path`` (the innermost one)."""
-        best: Service | None = None
-        for service in self.services:
-            if service.contains(path) and (best is None or best.root in service.root.parents):
-                best = service
-        return best
+        if self._prefixes is None:
+            # Longest folder first: the innermost service wins. Strings: this runs per file.
+            self._prefixes = sorted(
+                ((f"{s.root}/", s) for s in self.services), key=lambda p: -len(p[0])
+            )
+        text = f"{path}/"
+        return next((s for prefix, s in self._prefixes if text.startswith(prefix)), None)
 
     def compose_owner(self, entry: _compose.ComposeService) -> str:
         """The service name a compose entry's configuration belongs to.
@@ -115,7 +115,7 @@ def _declared(project: Path, index: _files.FileIndex) -> list[Service]:
         pairs = (
             declared.items()
             if isinstance(declared, dict)
-            else ((Path(f).name, f) for f in declared)
+            else (((project / f).resolve().name, f) for f in declared)
         )
         found = []
         for name, folder in pairs:

@@ -196,3 +196,37 @@ def test_import_through_dockerfile_pythonpath_resolves_to_the_other_service(
     findings = check(tmp_path, select=["cross-service-import"]).findings
     assert [(f.path, f.line) for f in findings] == [("services/orders/app.py", 1)]
     assert "from service 'users'" in findings[0].message
+
+
+def test_remote_build_context_is_not_a_service(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  remote:\n    build: https://github.com/example/app.git\n"
+                "  web:\n    build: ./web\n"
+            ),
+            "web/app.py": "",
+        },
+    )
+    assert found(tmp_path) == [("web", "web", "docker-compose.yml")]
+
+
+def test_nested_services_files_belong_to_the_innermost(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            ".advisor.toml": 'services = [".", "plugins/billing"]\n',
+            "app.py": "import requests\nrequests.get('u', timeout=1)\n",
+            "plugins/billing/db.py": "U = 'postgresql://db/shop'\n",
+            "plugins/other.py": "U = 'postgresql://db/shop'\n",
+        },
+    )
+    findings = check(tmp_path, select=["shared-db"]).findings
+    name = tmp_path.name.lower().replace("_", "-")
+    assert [(f.path, f.message.split(";")[0]) for f in findings] == [
+        (
+            "plugins/other.py",
+            f"services billing, {tmp_path.name} share the database postgresql://db:5432/shop",
+        )
+    ]
