@@ -227,6 +227,6 @@ def test_nested_services_files_belong_to_the_innermost(tmp_path: Path) -> None:
     assert [(f.path, f.message.split(";")[0]) for f in findings] == [
         (
             "plugins/other.py",
-            f"services billing, {tmp_path.name} share the database postgresql://db:5432/shop",
+            f"services billing, {name} share the database postgresql://db:5432/shop",
         )
     ]
