@@ -65,7 +65,12 @@ def register(app: typer.Typer) -> None:
             typer.Option("--verbose", "-v", help="Also show what could not be resolved (notes)."),
         ] = False,
     ) -> None:
-        """Check a project against the data-sharing best practices; exit 1 on error findings."""
+        """Check a project against the data-sharing best practices; exit 1 on error findings.
+
+        Services are found from pyproject.toml \\[tool.advisor] services, compose builds,
+        folders with a Dockerfile/pyproject.toml/requirements.txt, or services/<name>/
+        (--list says how); finding nothing to check is exit 2.
+        """
         from advisor.checks import CHECKS, DISCOVERY, check
         from advisor.errors import CheckError
         from advisor.report.sarif import to_sarif
