@@ -67,9 +67,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check a project against the data-sharing best practices; exit 1 on error findings.
 
-        Services are found from pyproject.toml \\[tool.advisor] services, compose builds,
-        folders with a Dockerfile/pyproject.toml/requirements.txt, or services/<name>/
-        (--list says how); finding nothing to check is exit 2.
+        Services are found from pyproject.toml \\[tool.advisor] services,
+        compose builds, folders with a Dockerfile, pyproject.toml or
+        requirements.txt, or services/<name>/ (--list says how); finding
+        nothing to check is exit 2.
         """
         from advisor.checks import CHECKS, DISCOVERY, check
         from advisor.errors import CheckError
