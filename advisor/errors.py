@@ -7,6 +7,7 @@
     │   └── MissingAnswersError   required answers absent in a non-interactive run
     ├── RulesError          a rules file is malformed or the rule set is inconsistent
     ├── RenderError         a project cannot be rendered (bad name, DEST exists, template failure)
+    ├── UpdateError         a project cannot be updated (no record, uncommitted changes)
     └── CheckError          a project cannot be checked (PATH missing, bad option)
 
 Every message is meant for the user: one line naming what is wrong. A value the user
@@ -71,6 +72,10 @@ class RenderError(AdvisorError):
     """A project cannot be rendered."""
 
 
+class UpdateError(AdvisorError):
+    """A project ``advisor update`` cannot update (no record, a dirty tree, a stale update)."""
+
+
 class CheckError(AdvisorError):
     """A project cannot be checked."""
 
@@ -83,6 +88,7 @@ __all__ = [
     "MissingAnswersError",
     "RenderError",
     "RulesError",
+    "UpdateError",
     "clipped",
     "quoted",
 ]

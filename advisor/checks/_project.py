@@ -12,9 +12,9 @@ from pathlib import Path
 
 import yaml
 
-from advisor import resources
+from advisor import record, resources
 
-ANSWERS_FILE = ".advisor-answers.yml"
+ANSWERS_FILE = record.RECORD_FILE
 
 
 def relative(project: Path, path: Path) -> str:
@@ -31,9 +31,12 @@ def load_yaml(path: Path) -> object:
 
 
 def answers(project: Path) -> dict[str, object]:
-    """The project's ``.advisor-answers.yml`` as a mapping (empty when absent or malformed)."""
-    data = load_yaml(project / ANSWERS_FILE)
-    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+    """The project record's answers, compatibility and shared-database reason, as flat keys.
+
+    Empty when the project has no ``.advisor-answers.yml``; an invalid one is an error
+    (``advisor/record.py``), not silently read as no answers.
+    """
+    return record.read_project(project)
 
 
 def normalise(name: str) -> str:

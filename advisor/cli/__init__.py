@@ -11,7 +11,7 @@ import sys
 import typer
 
 from advisor import __version__
-from advisor.cli import check, new, questions, recommend, rules
+from advisor.cli import check, new, questions, recommend, rules, update
 from advisor.errors import AdvisorError, clipped
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ def _root(
 recommend.register(app)
 questions.register(app)
 new.register(app)
+update.register(app)
 check.register(app)
 app.add_typer(rules.app, name="rules")
 

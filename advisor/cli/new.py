@@ -6,6 +6,7 @@ notes and the progress display go to stderr, and only on a TTY outside CI.
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -18,12 +19,8 @@ import typer
 from advisor.errors import RenderError
 
 if TYPE_CHECKING:
-    from advisor.recommendation import Recommendation
+    from advisor.project import Plan
     from advisor.render.context import ProjectSpec
-
-#: Globs of template files the recommendation's own versions replace under ``--from``.
-_REPLACED_BY_RECOMMENDATION = ("docs/adr/0001-*.md",)
-ANSWERS_FILE = ".advisor-answers.yml"
 
 
 def register(app: typer.Typer) -> None:
@@ -90,21 +87,24 @@ def register(app: typer.Typer) -> None:
             "compatibility": compatibility,
             "bff": True if bff else None,
         }
-        spec, extras = _plan(flags, from_, interactive=_interactive(no_input, from_, pattern))
+        plan = _plan(flags, from_, interactive=_interactive(no_input, from_, pattern))
+        spec = plan.spec
         for note in spec.notes:
             print(f"advisor: note: {note}", file=sys.stderr)
 
-        from advisor.render.scaffold import render
+        from advisor.project import plan_files, replaced
+        from advisor.render.scaffold import default_template_dir, render
 
+        template_dir = template if template is not None else default_template_dir()
         with _status(f"Rendering {', '.join(spec.patterns)} into {dest}"):
             files = render(
                 spec,
                 dest,
-                template_dir=template,
+                template_dir=template_dir,
                 force=force,
                 dry_run=dry_run,
-                extra_files=extras,
-                replace=_REPLACED_BY_RECOMMENDATION if extras else (),
+                extra_files=plan_files(plan, template_dir),
+                replace=replaced(plan),
             )
         for path in files:
             print(path)
@@ -121,65 +121,57 @@ def _interactive(no_input: bool, from_: Path | None, pattern: str | None) -> boo
     )
 
 
-def _plan(
-    flags: Mapping[str, object], from_: Path | None, *, interactive: bool
-) -> tuple[ProjectSpec, dict[str, str]]:
-    """The spec to render and the extra files (ADR, answers) that go with it."""
-    from advisor.render.context import make_spec, spec_from_recommendation
+def _plan(flags: Mapping[str, object], from_: Path | None, *, interactive: bool) -> Plan:
+    """The spec to render, and what it was decided from."""
+    from advisor.project import Plan
+    from advisor.render.context import make_spec
 
     if from_ is not None:
-        rec = _recommend_from(from_)
-        spec = spec_from_recommendation(rec, flags)
-        return spec, _recommendation_files(rec, spec)
+        return _plan_from(flags, from_)
     if flags.get("patterns") is not None:
-        return make_spec(flags), {}
+        return Plan(make_spec(flags))
     if interactive:
         from advisor.wizard.project_prompt import ask_project
 
-        return make_spec(ask_project(flags)), {}
+        return Plan(make_spec(ask_project(flags)))
     raise RenderError(
         "nothing to render: pass --pattern api,event,replica,sdk (any of them) "
         "or --from ANSWERS (a non-interactive run never prompts)"
     )
 
 
-def _recommend_from(path: Path) -> Recommendation:
+def _plan_from(flags: Mapping[str, object], path: Path) -> Plan:
+    """A project record renders its recorded project; an answers file, what it recommends."""
+    from advisor import record
     from advisor.engine.evaluate import recommend
-    from advisor.questions.answers_file import load_answers
+    from advisor.project import Plan
+    from advisor.render.context import make_spec, spec_from_recommendation
 
-    return recommend(load_answers(path))
-
-
-def _recommendation_files(rec: Recommendation, spec: ProjectSpec) -> dict[str, str]:
-    """The ADR explaining the recommendation and the answers that produced it."""
-    import yaml
-
-    from advisor.questions.answers_file import dump_answers
-    from advisor.report.adr import adr_filename, adr_markdown
-
-    project = {
-        "project": {
-            "name": spec.name,
-            "owner_service": spec.owner,
-            "consumer_service": spec.consumer,
-            "entity": spec.entity,
-            "fields": spec.fields_text(),
-            "patterns": ",".join(spec.patterns),
-            "broker": spec.event_broker,
-            "bff": spec.bff,
-        },
-        "compatibility": spec.compatibility,
-    }
-    adr = adr_markdown(
-        rec, title=spec.name, owner=spec.owner, consumer=spec.consumer, entity=spec.entity
-    )
-    return {
-        f"docs/adr/{adr_filename(rec)}": adr,
-        ANSWERS_FILE: "# Answers that produced this project; replay with "
-        "`advisor recommend --answers .advisor-answers.yml`.\n"
-        + dump_answers(rec.answers)
-        + yaml.safe_dump(project, sort_keys=False, allow_unicode=True),
-    }
+    loaded = record.load(path)
+    if loaded.note:
+        print(f"advisor: note: {loaded.note}", file=sys.stderr)
+    rec = recommend(loaded.answers) if loaded.answers else None
+    if loaded.record is None:
+        assert rec is not None  # a plain answers file always holds a complete answer set
+        return Plan(
+            spec_from_recommendation(rec, flags),
+            rec,
+            loaded.answers,
+            loaded.given,
+            datetime.date.today(),
+            loaded.shared_database_reason,
+        )
+    kept = loaded.record
+    options = {key: value for key, value in kept.project.options().items() if value is not None}
+    options.update({key: value for key, value in flags.items() if value is not None})
+    spec = make_spec(options)
+    if rec is not None and tuple(rec.patterns) != spec.patterns:
+        print(
+            f"advisor: note: the recorded patterns are {','.join(spec.patterns)}; by these "
+            f"answers the rules now recommend {','.join(rec.patterns)}",
+            file=sys.stderr,
+        )
+    return Plan(spec, rec, loaded.answers, loaded.given, kept.date, kept.shared_database_reason)
 
 
 def _fancy() -> bool:

@@ -23,7 +23,7 @@ from pydantic import (
 
 from advisor import resources
 from advisor.errors import AnswersError, MissingAnswersError, clipped, quoted
-from advisor.types import AnswerValue
+from advisor.types import COMPATIBILITIES, AnswerValue
 
 CATALOGUE = Path(__file__).with_name("questions.yaml")
 
@@ -122,14 +122,7 @@ def answers_schema() -> dict[str, Any]:
         "description": "The project advisor new rendered: names, patterns, broker.",
     }
     schema["properties"]["compatibility"] = {
-        "enum": [
-            "BACKWARD",
-            "BACKWARD_TRANSITIVE",
-            "FORWARD",
-            "FORWARD_TRANSITIVE",
-            "FULL",
-            "FULL_TRANSITIVE",
-        ],
+        "enum": sorted(COMPATIBILITIES),
         "description": "Event schema compatibility mode advisor check enforces.",
     }
     schema["properties"]["shared_database_reason"] = {

@@ -18,8 +18,9 @@ from advisor.render.context import (
     DEFAULT_NAME,
     DEFAULT_OWNER,
     normalise_patterns,
+    renderable_brokers,
 )
-from advisor.types import COMPATIBILITIES, RENDERABLE_BROKERS, STRATEGIES
+from advisor.types import COMPATIBILITIES, STRATEGIES
 
 _PATTERN_HELP = {
     "api": "api      - the consumer calls the owner's API for the latest data",
@@ -62,7 +63,7 @@ def ask_project(given: Mapping[str, object]) -> dict[str, object]:
     needs_broker = "event" in patterns
     if needs_broker and "broker" not in values:
         values["broker"] = _answered(
-            questionary.select("Broker", choices=list(RENDERABLE_BROKERS)).ask()
+            questionary.select("Broker", choices=list(renderable_brokers())).ask()
         )
     if needs_broker and "compatibility" not in values:
         values["compatibility"] = _answered(
