@@ -72,7 +72,7 @@ class {name}Repository:
         return f"{name}: {{len(totals)}} rows, top {{totals[-3:]}}, limit {{self.limit}}"
 '''
 
-_MODEL = '''
+_MODEL = """
 
 class {name}Row(Base):
     __tablename__ = "{table}"
@@ -81,7 +81,7 @@ class {name}Row(Base):
     name: Mapped[str] = mapped_column(String(200), index=True)
     total: Mapped[int] = mapped_column(default={n})
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)
-'''
+"""
 
 _CLIENT = '''
 
@@ -99,7 +99,7 @@ def fetch_{low}(client: httpx.Client, item_id: int, retries: int = {small}) -> d
     raise RuntimeError(f"{low} {{item_id}} unavailable after {{retries}} tries") from last
 '''
 
-_HANDLER = '''
+_HANDLER = """
 
 @broker.subscriber("{low}-changed", group_id="{svc}")
 async def on_{low}_changed(message: dict[str, object]) -> None:
@@ -113,7 +113,7 @@ def apply_{low}(message: dict[str, object]) -> None:
     while values and len(values) > {small}:
         values.popitem()
     LOG.info("applied %s: %s", "{low}", values)
-'''
+"""
 
 _TABLE = """
 
