@@ -32,8 +32,9 @@ class CompatibilityMode(StrEnum):
 def _list_checks(value: bool) -> None:
     if not value:
         return
-    from advisor.checks import CHECKS
+    from advisor.checks import CHECKS, DISCOVERY
 
+    typer.echo(f"{DISCOVERY}\n")
     for item in CHECKS:
         typer.echo(f"{item.id} ({item.level}): {item.title}\n  {item.convention}")
     raise typer.Exit()
@@ -94,10 +95,17 @@ def register(app: typer.Typer) -> None:
                 help="List the checks and their conventions, then exit.",
             ),
         ] = False,
+        verbose: Annotated[
+            bool,
+            typer.Option("--verbose", "-v", help="Also show what could not be resolved (notes)."),
+        ] = False,
     ) -> None:
-        """Check a project against the best practices; exit 1 on errors.
+        """Check a project against the data-sharing best practices; exit 1 on error findings.
 
-        The checks are fitness functions for sharing data (`advisor check --list`).
+        Services are found from pyproject.toml \\[tool.advisor] services,
+        compose builds, folders with a Dockerfile, pyproject.toml or
+        requirements.txt, or services/<name>/ (--list says how); finding
+        nothing to check is exit 2.
         """
         from advisor.checks import CHECKS, check
         from advisor.report.sarif import to_sarif
@@ -109,14 +117,19 @@ def register(app: typer.Typer) -> None:
             ignore=ignore or (),
         )
         if output is CheckFormat.json:
-            typer.echo(json.dumps(report.contract(), indent=2))
+            typer.echo(json.dumps(report.contract(verbose=verbose), indent=2))
         elif output is CheckFormat.sarif:
             checks = [c for c in CHECKS if c.id in report.checks_run]
             typer.echo(json.dumps(to_sarif(report.findings, checks), indent=2))
         else:
+            found = ", ".join(f"{s.name} ({s.path}, by {s.found_by})" for s in report.services)
+            typer.echo(f"services: {found or 'none found'}")
             for finding in report.findings:
                 where = f"{finding.path}:{finding.line}" if finding.line else finding.path
                 typer.echo(f"{where}: {finding.level} {finding.id}: {finding.message}")
+            for note in report.notes if verbose else []:
+                where = f"{note.path}:{note.line}" if note.line else note.path
+                typer.echo(f"{where}: note {note.id}: {note.message}")
             errors = sum(f.level == "error" for f in report.findings)
             warnings = len(report.findings) - errors
             verdict = "passed" if report.passed else "failed"
