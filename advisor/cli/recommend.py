@@ -12,23 +12,58 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TextIO
 
 import typer
+from typer.core import TyperCommand
 
 from advisor.questions.model import Question, questions
 
 Format = Literal["table", "json", "markdown"]
 
 
+#: The help section listing the answer flags, apart from the command's own options.
+ANSWERS = "Answers"
+
+
+class AnswersHelp(TyperCommand):
+    """A command whose --help lists the answer flags in their own section, after Options.
+
+    Typer's plain help, which fits 80 columns, puts every option in one list.
+    """
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                kind = "Arguments" if param.param_type_name == "argument" else "Options"
+                sections.setdefault(getattr(param, "rich_help_panel", None) or kind, []).append(
+                    record
+                )
+        order = {"Arguments": 0, "Options": 1}
+        for title in sorted(sections, key=lambda title: order.get(title, 2)):
+            with formatter.section(title):
+                formatter.write_dl(sections[title])
+
+
 def _flag_parameter(q: Question) -> inspect.Parameter:
     """A typer option for one question; None means "not given" so the file or default wins."""
     annotation: Any
+    flags = [q.flag]
     if q.type == "bool":
         flags = [f"{q.flag}/--no-{q.flag[2:]}"]
         annotation = bool | None
+    elif q.type == "int":
+        annotation = int | None
     else:
-        flags = [q.flag]
-        annotation = int | None if q.type == "int" else str | None
-    help_text = q.prompt + (f" [{'|'.join(q.choices)}]" if q.choices else "")
-    option = typer.Option(*flags, help=help_text, show_default=False, rich_help_panel="Answers")
+        # A Literal of the catalogue's choices: listed in --help and completed by the shell.
+        annotation = Literal[q.choices] | None
+    option = typer.Option(
+        *flags,
+        help=q.prompt,
+        min=q.min,
+        metavar="<int>" if q.type == "int" else None,
+        show_default=False,
+        rich_help_panel=ANSWERS,
+    )
     return inspect.Parameter(
         q.key,
         inspect.Parameter.KEYWORD_ONLY,
@@ -91,7 +126,7 @@ def register(app: typer.Typer) -> None:
         ] = Path("docs/adr"),
         **flags: Any,
     ) -> None:
-        """Recommend how to share data between two services, and explain why."""
+        """Recommend how two services share data, and explain why."""
         names = {"owner": owner, "consumer": consumer, "entity": entity}
         _run(answers_file, output, strict, save, no_input, flags, names, adr_dir)
 
@@ -99,7 +134,7 @@ def register(app: typer.Typer) -> None:
     recommend.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [*own, *(_flag_parameter(q) for q in questions())]
     )
-    app.command("recommend")(recommend)
+    app.command("recommend", cls=AnswersHelp)(recommend)
 
 
 def _run(
@@ -114,17 +149,22 @@ def _run(
 ) -> None:
     from advisor.engine.evaluate import recommend
     from advisor.questions.answers_file import (
-        METADATA_KEYS,
+        RECORD_KEY,
         merge,
-        read_answers_document,
+        read_answers_file,
+        read_mapping,
         save_answers,
     )
     from advisor.questions.model import validate_answers
 
-    document = read_answers_document(answers_file) if answers_file else {}
-    file_values = {k: v for k, v in document.items() if k not in METADATA_KEYS}
+    document = read_mapping(answers_file) if answers_file else {}
+    file_values = read_answers_file(answers_file) if answers_file else {}
     adr_names = _adr_names(names, document.get("project"))
     given = merge(flags, file_values)
+    # A project record keeps the answers given apart from the defaults it was decided with.
+    recorded = document.get("answers") if RECORD_KEY in document else file_values
+    stated = {k for k, v in flags.items() if v is not None}
+    stated |= {str(k) for k in recorded} if isinstance(recorded, dict) else set()
     wizard = (
         not no_input
         and answers_file is None
@@ -136,11 +176,12 @@ def _run(
         from advisor.wizard.prompt import ask_answers
 
         given = _asked(ask_answers(terminal))
+        stated = set(given)
     answers = validate_answers(given)
-    rec = recommend(answers, given=given)
+    rec = recommend(answers, given=stated)
     if save is not None:
         # The answers given, so a replay tells them from defaults as this run did.
-        save_answers(save, {key: value for key, value in answers.items() if key in given})
+        save_answers(save, {key: value for key, value in answers.items() if key in stated})
     _print(rec, output, adr_names, adr_dir)
     if strict and rec.has_errors():
         raise typer.Exit(1)
@@ -148,8 +189,13 @@ def _run(
 
 #: The names an ADR uses when neither a flag nor the answers file's project gives them.
 _DEFAULT_NAMES = {"owner": "user-service", "consumer": "order-service", "entity": "User"}
-#: Where the answers file's ``project:`` block (written by `advisor new`) keeps each name.
-_PROJECT_KEYS = {"owner": "owner_service", "consumer": "consumer_service", "entity": "entity"}
+#: Where an answers file's ``project:`` block keeps each name: a project record
+#: (advisor/record.py) under the flag's name, the older answers files under another.
+_PROJECT_KEYS = {
+    "owner": ("owner", "owner_service"),
+    "consumer": ("consumer", "consumer_service"),
+    "entity": ("entity",),
+}
 _SERVICE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*", re.ASCII)
 _ENTITY = re.compile(r"[A-Z][A-Za-z0-9]*", re.ASCII)
 _MAX_NAME = 40
@@ -168,9 +214,9 @@ def _adr_names(flags: dict[str, str | None], project: object) -> dict[str, str]:
     for name, default in _DEFAULT_NAMES.items():
         value = flags.get(name)
         where = f"--{name}"
-        if value is None and _PROJECT_KEYS[name] in recorded:
-            value = recorded[_PROJECT_KEYS[name]]
-            where = f"project.{_PROJECT_KEYS[name]}"
+        for key in _PROJECT_KEYS[name]:
+            if value is None and key in recorded:
+                value, where = recorded[key], f"project.{key}"
         if value is None:
             value = default
         pattern = _ENTITY if name == "entity" else _SERVICE

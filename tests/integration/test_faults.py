@@ -180,10 +180,9 @@ def broker(name: str) -> Iterator[Broker]:
         with FaultProxy(proxy_port, "127.0.0.1", port) as proxy, infra.tansu(port, proxy_port):
             yield Broker(name, f"127.0.0.1:{proxy_port}", proxy)
     else:
-        url = infra.ensure_rabbitmq()
-        # The queues are durable and named by the template: start from empty ones.
-        clients.rabbit_delete_queues(url, [CONSUMER_QUEUE, DEAD_LETTERS])
-        yield Broker(name, url, None)
+        # The queues are durable and named by the template: a private vhost starts them empty.
+        with infra.rabbitmq_vhost() as url:
+            yield Broker(name, url, None)
 
 
 # --- the test ------------------------------------------------------------------------

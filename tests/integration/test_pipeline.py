@@ -25,7 +25,7 @@ def pipeline(
     out = tmp_path_factory.mktemp(f"pipeline-{broker}")
     project = render_project(out, patterns=ALL_PATTERNS, broker=broker)
     with (
-        infra.tansu() if broker == "kafka" else _rabbitmq() as broker_url,
+        infra.tansu() if broker == "kafka" else infra.rabbitmq_vhost() as broker_url,
         infra.postgres_databases("owner", "consumer") as databases,
     ):
         running = Pipeline(project, broker_url, databases, log_dir=out)
@@ -35,16 +35,6 @@ def pipeline(
             yield running
         finally:
             running.stop_all()
-
-
-class _rabbitmq:
-    """The local RabbitMQ as a context manager, like ``infra.tansu()``."""
-
-    def __enter__(self) -> str:
-        return infra.ensure_rabbitmq()
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _new_ids(count: int) -> list[str]:

@@ -97,7 +97,8 @@ def broker_url(broker: str) -> Iterator[str]:
         with infra.tansu() as bootstrap:
             yield bootstrap
     else:
-        yield infra.ensure_rabbitmq()
+        with infra.rabbitmq_vhost() as url:
+            yield url
 
 
 @contextlib.contextmanager

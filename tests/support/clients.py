@@ -133,14 +133,3 @@ def rabbit_queue_read(url: str, queue: str) -> list[Record]:
             records.append(Record(None, body, headers))
     finally:
         connection.close()
-
-
-def rabbit_delete_queues(url: str, queues: list[str]) -> None:
-    """Delete queues (and what they hold) if they exist."""
-    connection = pika.BlockingConnection(pika.URLParameters(url))
-    try:
-        channel = connection.channel()
-        for queue in queues:
-            channel.queue_delete(queue)
-    finally:
-        connection.close()

@@ -19,11 +19,19 @@ from typing import Any
 {% if cookiecutter.broker == 'kafka' %}
 import os
 
+from aiokafka import errors
 from faststream.kafka import KafkaBroker
 
 from {{ cookiecutter.__owner_pkg }}.events import CHANNEL
 
 Broker = KafkaBroker
+#: Publish errors retrying cannot fix: the relay parks the row instead.
+PERMANENT_PUBLISH_ERRORS: tuple[type[Exception], ...] = (
+    errors.MessageSizeTooLargeError,
+    errors.RecordListTooLargeError,
+    errors.RecordTooLargeError,
+    errors.TopicAuthorizationFailedError,
+)
 
 
 {% include 'make_broker.py.j2' %}
@@ -37,11 +45,15 @@ async def publish(broker: KafkaBroker, envelope: dict[str, Any]) -> None:
         headers={"content-type": "application/cloudevents+json", "ce_type": envelope["type"]},
     )
 {%- else %}
+from aiormq.exceptions import ChannelAccessRefused, ChannelPreconditionFailed
 from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
 
 from {{ cookiecutter.__owner_pkg }}.events import CHANNEL
 
 Broker = RabbitBroker
+#: Publish errors retrying cannot fix (no permission; over the broker's max_message_size):
+#: the relay parks the row instead.
+PERMANENT_PUBLISH_ERRORS: tuple[type[Exception], ...] = (ChannelAccessRefused, ChannelPreconditionFailed)
 EXCHANGE = RabbitExchange(CHANNEL, type=ExchangeType.TOPIC, durable=True)
 
 
