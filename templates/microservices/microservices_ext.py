@@ -95,6 +95,7 @@ class Microservices(Extension):
         environment.globals["reserved_names"] = rules.reserved_names
         environment.globals["project_problem"] = project_problem
         environment.globals["chosen_patterns"] = chosen_patterns
+        environment.globals["limits"] = rules.LIMITS
         # Derived names, so cookiecutter.json and advisor derive them one way.
         for derive in (rules.package, rules.short_name, rules.sdk_package, rules.bff_service):
             environment.globals[derive.__name__] = derive
