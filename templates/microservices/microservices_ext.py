@@ -3,7 +3,8 @@
 They turn the free-text and list-shaped context values into safe literals, so the
 template never splices raw text into Python, TOML, YAML or JSON. ``reserved_names`` is
 also advisor's source of the names a project option may not take (advisor/render/reserved.py
-loads this file), so plain cookiecutter and ``advisor new`` refuse the same values.
+loads this file), so plain cookiecutter and ``advisor new`` refuse the same values;
+``broker_profiles`` is the one table of the brokers the template renders (``brokers.json``).
 """
 
 import json
@@ -75,6 +76,23 @@ def reserved_names():
     return reserved
 
 
+def broker_profiles():
+    """The brokers the template renders, from ``brokers.json``: ``{name: profile}``.
+
+    A profile holds what differs between brokers as values (URLs, the FastStream extra, the
+    compose service, dead-letter naming, AsyncAPI server and bindings, docs phrases); what
+    differs in code is in ``templates/brokers/<name>/``. Templates read a profile as
+    ``broker_profiles()[cookiecutter.broker]``; advisor reads the names from here too.
+    """
+    data = json.loads((_HERE / "brokers.json").read_text(encoding="utf-8"))
+    return dict(data["brokers"])
+
+
+def to_json(value):
+    """A JSON literal (non-ASCII kept, nothing HTML-escaped): valid YAML flow style too."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def pydantic_title(name):
     """The title pydantic gives a field named ``name``."""
     return str(name).title().replace("_", " ")
@@ -89,6 +107,7 @@ class Microservices(Extension):
             {
                 "fields": parse_fields,
                 "json_str": json_str,
+                "json": to_json,
                 "pytype": lambda kind: _PY[kind],
                 "jsontype": lambda kind: _JSON[kind],
                 "sample": lambda kind, which=0: _SAMPLES[kind][which],
@@ -97,3 +116,4 @@ class Microservices(Extension):
             }
         )
         environment.globals["reserved_names"] = reserved_names
+        environment.globals["broker_profiles"] = broker_profiles
