@@ -118,7 +118,7 @@ def dead_letters(consumer: Any) -> list[tuple[bytes, dict[str, str]]]:
     parked: list[tuple[bytes, dict[str, str]]] = []
     seen: set[str] = set()
 
-    @consumer.broker.subscriber(messaging.DEAD_LETTERS)
+    @consumer.broker.subscriber({{ part.dead_letter_subscription() }})
     async def capture(message: Message) -> None:
         # A test subscriber is a consumer too: a redelivered dead letter is recorded once.
         idempotent_append(parked, seen, message.message_id, (message.body, dict(message.headers)))
