@@ -11,7 +11,8 @@ PASCAL = re.compile(r"[A-Z][A-Za-z0-9]*", re.ASCII)
 SNAKE = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
 TYPES = ("str", "int", "float", "bool")
 PATTERNS = ("api", "event", "replica", "sdk")
-BROKERS = ("kafka", "rabbitmq")
+# The brokers the template renders: its broker table (brokers.json).
+BROKERS = tuple(json.loads({{ broker_profiles() | list | tojson | json_str }}))
 COMPATIBILITIES = (
     "FULL", "BACKWARD", "FORWARD", "FULL_TRANSITIVE", "BACKWARD_TRANSITIVE", "FORWARD_TRANSITIVE",
 )
