@@ -67,9 +67,17 @@ def _rabbitmq_vhost() -> Iterator[str]:
 
 @contextlib.contextmanager
 def broker(name: str) -> Iterator[str]:
-    """A broker URL: a fresh tansu (Kafka protocol) or a private RabbitMQ vhost."""
-    with infra.tansu() if name == "kafka" else _rabbitmq_vhost() as url:
-        yield url
+    """A broker URL: a fresh tansu (Kafka protocol), a private RabbitMQ vhost or a private
+    NATS server with JetStream (the project names its streams: others' would mix in)."""
+    if name == "kafka":
+        with infra.tansu() as url:
+            yield url
+    elif name == "nats":
+        with infra.nats_server() as server:
+            yield server.url
+    else:
+        with _rabbitmq_vhost() as url:
+            yield url
 
 
 async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
