@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +38,9 @@ __all__ = [
 SMOKE = os.environ.get("BENCH_SMOKE", "").lower() in ("1", "true", "yes")
 
 
-@contextlib.contextmanager
-def broker(name: str) -> Iterator[str]:
-    """A broker URL: a fresh tansu (Kafka protocol) or a private RabbitMQ vhost."""
-    with infra.tansu() if name == "kafka" else infra.rabbitmq_vhost("bench") as url:
-        yield url
+def broker(name: str) -> contextlib.AbstractContextManager[str]:
+    """A private broker URL of kind ``name``, as the integration tests get one."""
+    return infra.broker(name, "bench")
 
 
 async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
