@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, TextIO
 import typer
 from typer.core import TyperCommand
 
+from advisor.questions.answers_file import RECORD_KEY
 from advisor.questions.model import Question, questions
 
 Format = Literal["table", "json", "markdown"]
@@ -148,23 +149,23 @@ def _run(
     adr_dir: Path,
 ) -> None:
     from advisor.engine.evaluate import recommend
-    from advisor.questions.answers_file import (
-        RECORD_KEY,
-        merge,
-        read_answers_file,
-        read_mapping,
-        save_answers,
-    )
+    from advisor.questions.answers_file import METADATA_KEYS, merge, read_mapping, save_answers
     from advisor.questions.model import validate_answers
 
     document = read_mapping(answers_file) if answers_file else {}
-    file_values = read_answers_file(answers_file) if answers_file else {}
-    adr_names = _adr_names(names, document.get("project"))
+    file_values = {k: v for k, v in document.items() if k not in METADATA_KEYS}
+    defaults: dict[str, Any] = {}
+    project = document.get("project")
+    if answers_file is not None and RECORD_KEY in document:
+        # A project record: its given answers, its recorded defaults, its project's names.
+        from advisor import record
+
+        loaded = record.load(answers_file)
+        file_values = {k: v for k, v in loaded.answers.items() if k in loaded.given}
+        defaults = {k: v for k, v in loaded.answers.items() if k not in loaded.given}
+        project = loaded.record.project.options() if loaded.record else None
+    adr_names = _adr_names(names, project)
     given = merge(flags, file_values)
-    # A project record keeps the answers given apart from the defaults it was decided with.
-    recorded = document.get("answers") if RECORD_KEY in document else file_values
-    stated = {k for k, v in flags.items() if v is not None}
-    stated |= {str(k) for k in recorded} if isinstance(recorded, dict) else set()
     wizard = (
         not no_input
         and answers_file is None
@@ -176,12 +177,11 @@ def _run(
         from advisor.wizard.prompt import ask_answers
 
         given = _asked(ask_answers(terminal))
-        stated = set(given)
-    answers = validate_answers(given)
-    rec = recommend(answers, given=stated)
+    answers = validate_answers({**defaults, **given})
+    rec = recommend(answers, given=given)
     if save is not None:
         # The answers given, so a replay tells them from defaults as this run did.
-        save_answers(save, {key: value for key, value in answers.items() if key in stated})
+        save_answers(save, {key: value for key, value in answers.items() if key in given})
     _print(rec, output, adr_names, adr_dir)
     if strict and rec.has_errors():
         raise typer.Exit(1)
@@ -189,8 +189,7 @@ def _run(
 
 #: The names an ADR uses when neither a flag nor the answers file's project gives them.
 _DEFAULT_NAMES = {"owner": "user-service", "consumer": "order-service", "entity": "User"}
-#: Where an answers file's ``project:`` block keeps each name: a project record
-#: (advisor/record.py) under the flag's name, the older answers files under another.
+#: Where a ``project:`` block keeps each name: the project record's, then advisor 0.1's.
 _PROJECT_KEYS = {
     "owner": ("owner", "owner_service"),
     "consumer": ("consumer", "consumer_service"),
@@ -216,7 +215,8 @@ def _adr_names(flags: dict[str, str | None], project: object) -> dict[str, str]:
         where = f"--{name}"
         for key in _PROJECT_KEYS[name]:
             if value is None and key in recorded:
-                value, where = recorded[key], f"project.{key}"
+                value = recorded[key]
+                where = f"project.{key}"
         if value is None:
             value = default
         pattern = _ENTITY if name == "entity" else _SERVICE
