@@ -473,6 +473,8 @@ def test_wizard_gives_the_same_json_as_flags(tmp_path: Path) -> None:
     child.send("n")  # confirm takes one key
     child.expect("enforce a rule")
     child.send("n")
+    child.expect("act on each change")
+    child.send("n")
     child.expect("How many services need")
     child.send(BACKSPACE)  # the default, 1, is pre-filled
     child.sendline("2")
