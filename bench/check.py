@@ -4,9 +4,8 @@ A synthetic project is generated for the run (4 services of about 250 modules of
 1,000 lines each: classes, HTTP clients with timeouts, SQLAlchemy models, guarded
 subscribers, tables of constants), so the figure does not depend on copies of other
 projects. Both commands run as whole processes, taking turns; the baseline reads and
-parses every file once and does nothing else. Peak memory (the process's own maximum
-resident set, VmHWM, sampled) is measured with 1 service and with 4, to show whether it grows
-with the number of files.
+parses every file once and does nothing else. Peak memory (VmHWM, sampled) is measured
+with 1 service and with 4, to show whether it grows with the number of files.
 
 Target (issue 19): `advisor check` <= 2x the parse pass; memory flat in the number of files.
 """
