@@ -266,7 +266,7 @@ def main(repeat: int = 15) -> str:
     # The verdict is on CPU time: on a shared machine wall clock also counts the time
     # spent waiting for a core, which the load average shows.
     verdict = "met" if cpu <= 2 else "NOT met"
-    flat = "flat" if growth <= 1.25 else "NOT flat"
+    flat = "met" if growth <= 1.25 else "NOT met"
     body = "\n".join(
         [
             "## `advisor check` on a large codebase",
@@ -287,9 +287,11 @@ def main(repeat: int = 15) -> str:
             f"| 1 service | {small_size[0]} | {parse_1:.0f} | {check_1:.0f} |",
             f"| 4 services | {large_size[0]} | {parse_4:.0f} | {check_4:.0f} |",
             "",
-            f"Memory with 4x the files: **{flat}** ({growth:.2f}x the 1-service peak). Each file "
-            "is parsed once and walked once for all checks, then dropped; the checks keep "
-            "names and lines, not syntax trees.",
+            f"Memory with 4x the files: {growth:.2f}x the 1-service peak; flat within 25%: "
+            f"**{flat}**. Each file is parsed once and walked once for all checks, then "
+            "dropped; the checks keep names and lines, not syntax trees. What grows is the "
+            "call graph by function name that `non-idempotent-consumer` follows (tens of "
+            "bytes per function).",
         ]
     )
     write_section("check", body)
