@@ -41,7 +41,9 @@ def select_checks(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> lis
     chosen, dropped = _ids(select), _ids(ignore)
     unknown = sorted((chosen | dropped) - BY_ID.keys())
     if unknown:
-        raise CheckError(f"unknown check id {', '.join(unknown)}; see `advisor check --list`")
+        raise CheckError(
+            f"--select/--ignore: unknown check id {', '.join(unknown)}; see `advisor check --list`"
+        )
     return [c for c in CHECKS if (not chosen or c.id in chosen) and c.id not in dropped]
 
 
@@ -74,9 +76,9 @@ def check(
     or executes the project's code.
     """
     if not project.exists():
-        raise CheckError(f"PATH {project} does not exist")
+        raise CheckError(f"PATH {project}: does not exist")
     if not project.is_dir():
-        raise CheckError(f"PATH {project} is not a directory")
+        raise CheckError(f"PATH {project}: not a directory")
     root = project.resolve()
     checks = select_checks(select, ignore)
     options = CheckOptions(compatibility=resolve_compatibility(root, compatibility))

@@ -29,14 +29,32 @@ class CompatibilityMode(StrEnum):
     FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
 
 
+def _list_checks(value: bool) -> None:
+    if not value:
+        return
+    from advisor.checks import CHECKS, DISCOVERY
+
+    typer.echo(f"{DISCOVERY}\n")
+    for item in CHECKS:
+        typer.echo(f"{item.id} ({item.level}): {item.title}\n  {item.convention}")
+    raise typer.Exit()
+
+
+def _complete_checks(incomplete: str) -> list[str]:
+    from advisor.checks import CHECKS
+
+    return [item.id for item in CHECKS if item.id.startswith(incomplete)]
+
+
 def register(app: typer.Typer) -> None:
     """Add the `check` command to the app."""
 
     @app.command("check")
     def _check(
         path: Annotated[
-            Path | None, typer.Argument(help="The project folder to check.", show_default=False)
-        ] = None,
+            Path,
+            typer.Argument(metavar="PATH", help="The project folder to check.", show_default=False),
+        ],
         output: Annotated[
             CheckFormat, typer.Option("--format", help="Output format.")
         ] = CheckFormat.text,
@@ -44,21 +62,38 @@ def register(app: typer.Typer) -> None:
             CompatibilityMode | None,
             typer.Option(
                 "--compatibility",
-                help="Event schema compatibility mode "
-                "[default: .advisor-answers.yml `compatibility`, else FULL].",
+                metavar="<mode>",
+                help=f"Event schema compatibility mode: {', '.join(CompatibilityMode)} "
+                "(default: `compatibility` in .advisor-answers.yml, else FULL).",
                 show_default=False,
             ),
         ] = None,
         select: Annotated[
             list[str] | None,
-            typer.Option("--select", help="Run only these check ids (repeat or comma-separate)."),
+            typer.Option(
+                "--select",
+                metavar="<ids>",
+                help="Run only these check ids (repeat or comma-separate).",
+                autocompletion=_complete_checks,
+            ),
         ] = None,
         ignore: Annotated[
             list[str] | None,
-            typer.Option("--ignore", help="Skip these check ids (repeat or comma-separate)."),
+            typer.Option(
+                "--ignore",
+                metavar="<ids>",
+                help="Skip these check ids (repeat or comma-separate).",
+                autocompletion=_complete_checks,
+            ),
         ] = None,
         list_checks: Annotated[
-            bool, typer.Option("--list", help="List the checks and their conventions, then exit.")
+            bool,
+            typer.Option(
+                "--list",
+                is_eager=True,  # before PATH is required: `advisor check --list` needs none
+                callback=_list_checks,
+                help="List the checks and their conventions, then exit.",
+            ),
         ] = False,
         verbose: Annotated[
             bool,
@@ -72,17 +107,9 @@ def register(app: typer.Typer) -> None:
         requirements.txt, or services/<name>/ (--list says how); finding
         nothing to check is exit 2.
         """
-        from advisor.checks import CHECKS, DISCOVERY, check
-        from advisor.errors import CheckError
+        from advisor.checks import CHECKS, check
         from advisor.report.sarif import to_sarif
 
-        if list_checks:
-            typer.echo(f"{DISCOVERY}\n")
-            for item in CHECKS:
-                typer.echo(f"{item.id} ({item.level}): {item.title}\n  {item.convention}")
-            return
-        if path is None:
-            raise CheckError("missing PATH: the project folder to check")
         report = check(
             path,
             compatibility=compatibility.value if compatibility else None,

@@ -145,7 +145,7 @@ def test_text_output_lines_and_summary() -> None:
         ((CLEAN, "--format", "xml"), "--format"),
         ((CLEAN, "--compatibility", "SIDEWAYS"), "--compatibility"),
         ((CLEAN, "--select", "no-such-check"), "unknown check id no-such-check"),
-        ((), "missing PATH"),
+        ((), "PATH: missing"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args: tuple[str | Path, ...], needle: str) -> None:

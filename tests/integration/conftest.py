@@ -17,9 +17,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def rabbitmq_url() -> str:
-    """The local RabbitMQ (started if installed and stopped)."""
-    return infra.ensure_rabbitmq()
+def rabbitmq_url() -> Iterator[str]:
+    """The local RabbitMQ (started if installed and stopped), on a private vhost."""
+    with infra.rabbitmq_vhost() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def nats_url() -> str:
+    """The local NATS server with JetStream (127.0.0.1:4222; `.ci/run` starts one)."""
+    return infra.ensure_nats()
 
 
 @pytest.fixture(scope="session")

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from advisor.resources import templates_dir
 
 TEMPLATE = templates_dir() / "microservices"
 ALL_PATTERNS = "api,event,replica,sdk"
+
+
+@functools.cache
+def broker_profiles() -> dict[str, dict[str, Any]]:
+    """The template's broker table, read through its own ``microservices_ext.broker_profiles``."""
+    path = TEMPLATE / "microservices_ext.py"
+    spec = importlib.util.spec_from_file_location("_tests_microservices_ext", path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    profiles: dict[str, dict[str, Any]] = module.broker_profiles()
+    return profiles
 
 
 def render_project(output_dir: Path, **context: str) -> Path:
