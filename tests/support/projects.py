@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -16,15 +14,11 @@ TEMPLATE = templates_dir() / "microservices"
 ALL_PATTERNS = "api,event,replica,sdk"
 
 
-@functools.cache
 def broker_profiles() -> dict[str, dict[str, Any]]:
-    """The template's broker table, read through its own ``microservices_ext.broker_profiles``."""
-    path = TEMPLATE / "microservices_ext.py"
-    spec = importlib.util.spec_from_file_location("_tests_microservices_ext", path)
-    assert spec is not None and spec.loader is not None, path
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    profiles: dict[str, dict[str, Any]] = module.broker_profiles()
+    """The template's broker table, read as the template reads it (``microservices_rules``)."""
+    from advisor.render.reserved import rules
+
+    profiles: dict[str, dict[str, Any]] = rules().broker_profiles()
     return profiles
 
 
