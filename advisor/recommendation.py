@@ -1,7 +1,7 @@
 """The recommendation: what the engine produces and the printers and renderer consume.
 
 Its JSON form is the public contract of ``advisor recommend --format json``
-(``schema_version: 1``, DESIGN.md "Recommendation").
+(``schema_version: 1``; docs/architecture.md, "Contracts").
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Where the bundled data lives (rules and templates), and how its YAML is read.
 
 In a wheel they are packaged under ``advisor/_data``; in a source checkout (editable
-install, tests) they sit at the repository's top level, as the design card fixes.
+install, tests) they sit at the repository's top level (docs/architecture.md).
 """
 
 from pathlib import Path

@@ -22,13 +22,10 @@ AnswerValue = str | int | bool
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 BROKERS: tuple[Broker, ...] = get_args(Broker)
 COMPATIBILITIES: tuple[Compatibility, ...] = get_args(Compatibility)
-#: Brokers for which `advisor new` has templates.
-RENDERABLE_BROKERS: tuple[Broker, ...] = ("kafka", "rabbitmq")
 
 __all__ = [
     "BROKERS",
     "COMPATIBILITIES",
-    "RENDERABLE_BROKERS",
     "STRATEGIES",
     "AnswerValue",
     "Broker",

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,42 +38,9 @@ __all__ = [
 SMOKE = os.environ.get("BENCH_SMOKE", "").lower() in ("1", "true", "yes")
 
 
-@contextlib.contextmanager
-def _rabbitmq_vhost() -> Iterator[str]:
-    """A private virtual host on the local RabbitMQ, deleted afterwards.
-
-    The integration tests use the same queue and exchange names on the default vhost;
-    sharing them would let their consumers take our events (and ours theirs).
-    """
-    infra.ensure_rabbitmq()
-    ctl = shutil.which("rabbitmqctl")
-    assert ctl, "rabbitmqctl is needed to isolate the benchmark in its own vhost"
-    vhost = f"bench-{uuid.uuid4().hex[:6]}"
-    subprocess.run([ctl, "add_vhost", vhost], check=True, capture_output=True)
-    subprocess.run(
-        [ctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    finally:
-        subprocess.run([ctl, "delete_vhost", vhost], check=False, capture_output=True)
-
-
-@contextlib.contextmanager
-def broker(name: str) -> Iterator[str]:
-    """A broker URL: a fresh tansu (Kafka protocol), a private RabbitMQ vhost or a private
-    NATS server with JetStream (the project names its streams: others' would mix in)."""
-    if name == "kafka":
-        with infra.tansu() as url:
-            yield url
-    elif name == "nats":
-        with infra.nats_server() as server:
-            yield server.url
-    else:
-        with _rabbitmq_vhost() as url:
-            yield url
+def broker(name: str) -> contextlib.AbstractContextManager[str]:
+    """A broker URL, private to the benchmark (as the integration tests have theirs)."""
+    return infra.broker(name, prefix="bench")
 
 
 async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:

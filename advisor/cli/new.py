@@ -1,11 +1,14 @@
 """`advisor new DEST`: render a project for chosen patterns, or for what the answers recommend.
 
 stdout carries only the list of files written (or, with ``--dry-run``, that would be);
-notes and the progress display go to stderr, and only on a TTY outside CI.
+notes go to stderr; so do a spinner while rendering and, at the end, what was written and
+what to run next, but only for a person at a terminal (a TTY outside CI).
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -16,14 +19,19 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from advisor.errors import RenderError
+from advisor.resources import templates_dir
+from advisor.types import COMPATIBILITIES, STRATEGIES, Compatibility
 
 if TYPE_CHECKING:
-    from advisor.recommendation import Recommendation
+    from advisor.project import Plan
     from advisor.render.context import ProjectSpec
 
-#: Globs of template files the recommendation's own versions replace under ``--from``.
-_REPLACED_BY_RECOMMENDATION = ("docs/adr/0001-*.md",)
-ANSWERS_FILE = ".advisor-answers.yml"
+
+#: The bundled template's brokers (its ``broker`` choices), for --help and completion;
+#: read from cookiecutter.json here, as importing the renderer would slow every command.
+_BROKERS: list[str] = json.loads(
+    (templates_dir() / "microservices" / "cookiecutter.json").read_text(encoding="utf-8")
+)["broker"]
 
 
 def register(app: typer.Typer) -> None:
@@ -31,11 +39,27 @@ def register(app: typer.Typer) -> None:
 
     @app.command("new")
     def _new(
-        dest: Annotated[Path, typer.Argument(help="Folder to create (absent or empty).")],
+        dest: Annotated[
+            Path, typer.Argument(metavar="DEST", help="Folder to create (absent or empty).")
+        ],
         pattern: Annotated[
-            str | None, typer.Option("--pattern", help="Comma list of api,event,replica,sdk.")
+            str | None,
+            typer.Option(
+                "--pattern",
+                metavar="<api,event,replica,sdk>",
+                help="The patterns to render, comma-separated (any of them).",
+                autocompletion=_complete_patterns,
+            ),
         ] = None,
-        broker: Annotated[str | None, typer.Option("--broker", help="kafka or rabbitmq.")] = None,
+        broker: Annotated[
+            str | None,
+            typer.Option(
+                "--broker",
+                metavar=f"<{'|'.join(_BROKERS)}>",
+                help="The event broker (with event or replica).",
+                autocompletion=_complete_brokers,
+            ),
+        ] = None,
         name: Annotated[str | None, typer.Option("--name", help="Project name.")] = None,
         owner: Annotated[
             str | None, typer.Option("--owner", help="Owning service, e.g. user-service.")
@@ -51,8 +75,13 @@ def register(app: typer.Typer) -> None:
             typer.Option("--fields", help="Entity fields: name[:str|int|float|bool],..."),
         ] = None,
         compatibility: Annotated[
-            str | None,
-            typer.Option("--compatibility", help="Event schema compatibility (default FULL)."),
+            Compatibility | None,
+            typer.Option(
+                "--compatibility",
+                metavar="<mode>",
+                help=f"Event schema compatibility mode: {', '.join(COMPATIBILITIES)} "
+                "(default: FULL).",
+            ),
         ] = None,
         bff: Annotated[
             bool,
@@ -90,25 +119,45 @@ def register(app: typer.Typer) -> None:
             "compatibility": compatibility,
             "bff": True if bff else None,
         }
-        spec, extras = _plan(flags, from_, interactive=_interactive(no_input, from_, pattern))
-        for note in spec.notes:
+        plan = _plan(flags, from_, interactive=_interactive(no_input, from_, pattern))
+        spec = plan.spec
+        notes = list(spec.notes)
+        if broker is not None and spec.event_broker is None:
+            # A note, not a refusal: `--from` scripts pass --broker for when events are chosen.
+            notes.append(
+                f"--broker {broker} ignored: no events flow with {','.join(spec.patterns)}"
+            )
+        for note in notes:
             print(f"advisor: note: {note}", file=sys.stderr)
 
-        from advisor.render.scaffold import render
+        from advisor.project import plan_files, replaced
+        from advisor.render.scaffold import default_template_dir, render
 
+        template_dir = template if template is not None else default_template_dir()
         with _status(f"Rendering {', '.join(spec.patterns)} into {dest}"):
             files = render(
                 spec,
                 dest,
-                template_dir=template,
+                template_dir=template_dir,
                 force=force,
                 dry_run=dry_run,
-                extra_files=extras,
-                replace=_REPLACED_BY_RECOMMENDATION if extras else (),
+                extra_files=plan_files(plan, template_dir),
+                replace=replaced(plan),
             )
         for path in files:
             print(path)
         _summary(spec, dest, len(files), dry_run=dry_run)
+
+
+def _complete_brokers(incomplete: str) -> list[str]:
+    return [broker for broker in _BROKERS if broker.startswith(incomplete)]
+
+
+def _complete_patterns(incomplete: str) -> list[str]:
+    """Shell completion of the comma list: the patterns not yet named, after those typed."""
+    *typed, last = incomplete.split(",")
+    head = "".join(f"{item}," for item in typed)
+    return [head + s for s in STRATEGIES if s not in typed and s.startswith(last)]
 
 
 def _interactive(no_input: bool, from_: Path | None, pattern: str | None) -> bool:
@@ -121,65 +170,57 @@ def _interactive(no_input: bool, from_: Path | None, pattern: str | None) -> boo
     )
 
 
-def _plan(
-    flags: Mapping[str, object], from_: Path | None, *, interactive: bool
-) -> tuple[ProjectSpec, dict[str, str]]:
-    """The spec to render and the extra files (ADR, answers) that go with it."""
-    from advisor.render.context import make_spec, spec_from_recommendation
+def _plan(flags: Mapping[str, object], from_: Path | None, *, interactive: bool) -> Plan:
+    """The spec to render, and what it was decided from."""
+    from advisor.project import Plan
+    from advisor.render.context import make_spec
 
     if from_ is not None:
-        rec = _recommend_from(from_)
-        spec = spec_from_recommendation(rec, flags)
-        return spec, _recommendation_files(rec, spec)
+        return _plan_from(flags, from_)
     if flags.get("patterns") is not None:
-        return make_spec(flags), {}
+        return Plan(make_spec(flags))
     if interactive:
         from advisor.wizard.project_prompt import ask_project
 
-        return make_spec(ask_project(flags)), {}
+        return Plan(make_spec(ask_project(flags)))
     raise RenderError(
-        "nothing to render: pass --pattern api,event,replica,sdk (any of them) "
-        "or --from ANSWERS (a non-interactive run never prompts)"
+        "--pattern or --from: one is needed, as a run without a terminal never prompts "
+        "(e.g. --pattern api,event or --from answers.yml)"
     )
 
 
-def _recommend_from(path: Path) -> Recommendation:
+def _plan_from(flags: Mapping[str, object], path: Path) -> Plan:
+    """A project record renders its recorded project; an answers file, what it recommends."""
+    from advisor import record
     from advisor.engine.evaluate import recommend
-    from advisor.questions.answers_file import load_answers
+    from advisor.project import Plan
+    from advisor.render.context import make_spec, spec_from_recommendation
 
-    return recommend(load_answers(path))
-
-
-def _recommendation_files(rec: Recommendation, spec: ProjectSpec) -> dict[str, str]:
-    """The ADR explaining the recommendation and the answers that produced it."""
-    import yaml
-
-    from advisor.questions.answers_file import dump_answers
-    from advisor.report.adr import adr_filename, adr_markdown
-
-    project = {
-        "project": {
-            "name": spec.name,
-            "owner_service": spec.owner,
-            "consumer_service": spec.consumer,
-            "entity": spec.entity,
-            "fields": spec.fields_text(),
-            "patterns": ",".join(spec.patterns),
-            "broker": spec.event_broker,
-            "bff": spec.bff,
-        },
-        "compatibility": spec.compatibility,
-    }
-    adr = adr_markdown(
-        rec, title=spec.name, owner=spec.owner, consumer=spec.consumer, entity=spec.entity
-    )
-    return {
-        f"docs/adr/{adr_filename(rec)}": adr,
-        ANSWERS_FILE: "# Answers that produced this project; replay with "
-        "`advisor recommend --answers .advisor-answers.yml`.\n"
-        + dump_answers(rec.answers)
-        + yaml.safe_dump(project, sort_keys=False, allow_unicode=True),
-    }
+    loaded = record.load(path)
+    if loaded.note:
+        print(f"advisor: note: {loaded.note}", file=sys.stderr)
+    rec = recommend(loaded.answers) if loaded.answers else None
+    if loaded.record is None:
+        assert rec is not None  # a plain answers file always holds a complete answer set
+        return Plan(
+            spec_from_recommendation(rec, flags),
+            rec,
+            loaded.answers,
+            loaded.given,
+            datetime.date.today(),
+            loaded.shared_database_reason,
+        )
+    kept = loaded.record
+    options = {key: value for key, value in kept.project.options().items() if value is not None}
+    options.update({key: value for key, value in flags.items() if value is not None})
+    spec = make_spec(options)
+    if rec is not None and tuple(rec.patterns) != spec.patterns:
+        print(
+            f"advisor: note: the recorded patterns are {','.join(spec.patterns)}; by these "
+            f"answers the rules now recommend {','.join(rec.patterns)}",
+            file=sys.stderr,
+        )
+    return Plan(spec, rec, loaded.answers, loaded.given, kept.date, kept.shared_database_reason)
 
 
 def _fancy() -> bool:
@@ -199,11 +240,23 @@ def _status(message: str) -> Iterator[None]:
 
 
 def _summary(spec: ProjectSpec, dest: Path, count: int, *, dry_run: bool) -> None:
+    """What was written, then what to run next, as `npm create` and `cargo new` end."""
     if not _fancy():
         return
     verb = "would write" if dry_run else "wrote"
     events = f", broker {spec.broker}" if "event" in spec.patterns else ""
-    print(
-        f"advisor: {verb} {count} files into {dest} (patterns {','.join(spec.patterns)}{events})",
-        file=sys.stderr,
-    )
+    lines = [
+        f"advisor: {verb} {count} files into {dest} (patterns {','.join(spec.patterns)}{events})"
+    ]
+    if not dry_run:
+        import shlex
+
+        where = f"; it needs a {spec.broker} broker (README.md)" if events else ""
+        lines += [
+            "",
+            "Next:",
+            f"  cd {shlex.quote(str(dest))}",
+            "  make test   # its own suite, in its own .venv (a few minutes the first time)",
+            f"  make dev    # every service on this machine{where}",
+        ]
+    print("\n".join(lines), file=sys.stderr)

@@ -1,4 +1,9 @@
-"""Answers files: read (YAML or JSON), merge with flags, validate, save for replay."""
+"""Answers files: read (YAML or JSON), merge with flags, validate, save for replay.
+
+A project record (``advisor/record.py``, a project's ``.advisor-answers.yml``) is an
+answers file too: its answers are under ``answers:`` (given) and ``defaults:``. Here only
+those are read; the record module reads the rest.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ from advisor.types import AnswerValue
 #: it rendered, ``advisor check`` reads the schema compatibility mode and the reason a
 #: shared database is tolerated. ``recommend`` ignores them; any other unknown key is an error.
 METADATA_KEYS = frozenset({"project", "compatibility", "shared_database_reason"})
+#: The key that marks a project record, whose value is the record's format.
+RECORD_KEY = "record"
 
 
 #: Answers files are a dozen short lines; anything near this is not one (and is not read).
@@ -30,7 +37,21 @@ MAX_VALUES = 10_000
 
 
 def read_answers_file(path: Path) -> dict[str, object]:
-    """The raw mapping in an answers file (YAML, of which JSON is a subset); {} when empty."""
+    """The raw answers in an answers file or a project record; {} when empty."""
+    data = read_mapping(path)
+    if RECORD_KEY in data:
+        answers: dict[str, object] = {}
+        for part in ("defaults", "answers"):
+            block = data.get(part) or {}
+            if not isinstance(block, dict):
+                raise AnswersError(f"project record {path}: '{part}' must be a mapping")
+            answers.update({str(key): value for key, value in block.items()})
+        return answers
+    return {key: value for key, value in data.items() if key not in METADATA_KEYS}
+
+
+def read_mapping(path: Path) -> dict[str, object]:
+    """The whole mapping in an answers file (YAML, of which JSON is a subset); {} when empty."""
     path = Path(path)
     text = _read_text(path)
     try:
@@ -56,7 +77,7 @@ def read_answers_file(path: Path) -> dict[str, object]:
         return {}
     if not isinstance(data, dict):
         raise AnswersError(f"answers file {path}: must be a mapping of answer keys to values")
-    return {str(key): value for key, value in data.items() if key not in METADATA_KEYS}
+    return {str(key): value for key, value in data.items()}
 
 
 def _read_text(path: Path) -> str:

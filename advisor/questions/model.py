@@ -22,8 +22,8 @@ from pydantic import (
 )
 
 from advisor import resources
-from advisor.errors import AnswersError, MissingAnswersError, clipped, quoted
-from advisor.types import AnswerValue
+from advisor.errors import AnswersError, MissingAnswersError, clipped, value_why
+from advisor.types import COMPATIBILITIES, AnswerValue
 
 CATALOGUE = Path(__file__).with_name("questions.yaml")
 
@@ -66,7 +66,7 @@ def question(key: str) -> Question:
     for q in questions():
         if q.key == key:
             return q
-    raise AnswersError(f"unknown answer key '{key}'")
+    raise AnswersError(f"answer '{key}': no such question (see `advisor questions`)")
 
 
 def example_facts() -> dict[str, AnswerValue]:
@@ -122,14 +122,7 @@ def answers_schema() -> dict[str, Any]:
         "description": "The project advisor new rendered: names, patterns, broker.",
     }
     schema["properties"]["compatibility"] = {
-        "enum": [
-            "BACKWARD",
-            "BACKWARD_TRANSITIVE",
-            "FORWARD",
-            "FORWARD_TRANSITIVE",
-            "FULL",
-            "FULL_TRANSITIVE",
-        ],
+        "enum": sorted(COMPATIBILITIES),
         "description": "Event schema compatibility mode advisor check enforces.",
     }
     schema["properties"]["shared_database_reason"] = {
@@ -150,8 +143,8 @@ def validate_answers(raw: Mapping[str, object]) -> dict[str, AnswerValue]:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "answers"
         if first["type"] == "extra_forbidden":
-            raise AnswersError(f"unknown answer key '{clipped(key)}'") from None
-        raise AnswersError(
-            f"answer '{key}': {first['msg'].lower()} (got {quoted(first.get('input'))})"
-        ) from None
+            raise AnswersError(
+                f"answer '{clipped(key)}': no such question (see `advisor questions`)"
+            ) from None
+        raise AnswersError(f"answer '{key}': {value_why(first)}") from None
     return dict(model.model_dump())

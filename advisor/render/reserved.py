@@ -1,10 +1,10 @@
-"""The names a project option may not take, because the generated project already uses them.
+"""The template's option rules (``templates/microservices/microservices_rules.py``), loaded once.
 
-The list is the template's own (``templates/microservices/reserved.json``, completed with
-the dependencies its requirement files declare), read through the template's
-``microservices_ext.reserved_names``: the same function its pre-generation hook calls, so
-``advisor new`` and plain cookiecutter refuse the same values. Cookiecutter imports that
-module into this process anyway when it renders.
+That module is the one validation path for project options: the template's pre-generation
+hook calls it and so does :mod:`advisor.render.context`, so ``advisor new`` and plain
+cookiecutter refuse the same values with the same words. It also holds the names a
+project option may not take (``reserved.json``, completed with the dependencies the
+template's requirement files declare) and the names derived from the options.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import functools
 import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import ModuleType
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -46,16 +47,28 @@ class Reserved:
 
 
 @functools.cache
-def reserved() -> Reserved:
-    """The bundled template's reserved names (read once)."""
-    path = templates_dir() / "microservices" / "microservices_ext.py"
+def rules() -> ModuleType:
+    """The bundled template's ``microservices_rules`` module (imported once)."""
+    path = templates_dir() / "microservices" / "microservices_rules.py"
     try:
-        spec = importlib.util.spec_from_file_location("_advisor_microservices_ext", path)
+        spec = importlib.util.spec_from_file_location("_advisor_microservices_rules", path)
         if spec is None or spec.loader is None:
             raise OSError(f"cannot import {path}")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        kinds = _KINDS.validate_python(module.reserved_names())
+    except (OSError, ImportError, SyntaxError) as exc:
+        # A broken installation, not bad input: still one line, naming the file.
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RenderError(f"cannot load the template's option rules ({path}): {first}") from None
+    return module
+
+
+@functools.cache
+def reserved() -> Reserved:
+    """The bundled template's reserved names (read once)."""
+    path = templates_dir() / "microservices" / "reserved.json"
+    try:
+        kinds = _KINDS.validate_python(rules().reserved_names())
         return Reserved(
             services=kinds["services"],
             entities=kinds["entities"],
@@ -69,4 +82,4 @@ def reserved() -> Reserved:
         raise RenderError(f"cannot read the template's reserved names ({path}): {first}") from None
 
 
-__all__ = ["Reserved", "reserved"]
+__all__ = ["Reserved", "reserved", "rules"]

@@ -1,18 +1,20 @@
 """Jinja filters for the microservices template (loaded through ``_extensions``).
 
 They turn the free-text and list-shaped context values into safe literals, so the
-template never splices raw text into Python, TOML, YAML or JSON. ``reserved_names`` is
-also advisor's source of the names a project option may not take (advisor/render/reserved.py
-loads this file), so plain cookiecutter and ``advisor new`` refuse the same values;
-``broker_profiles`` is the one table of the brokers the template renders (``brokers.json``).
+template never splices raw text into Python, TOML, YAML or JSON. The rules for the options
+themselves (validation, reserved and derived names) are in ``microservices_rules.py``,
+which advisor's own validation loads too; cookiecutter puts this folder on the import
+path while it renders. ``broker_profiles`` is the one table of the brokers the template
+renders (``brokers.json``).
 """
 
 import json
-import re
 from pathlib import Path
 
 from jinja2 import Environment
 from jinja2.ext import Extension
+
+import microservices_rules as rules
 
 _PY = {"str": "str", "int": "int", "float": "float", "bool": "bool"}
 _JSON = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
@@ -42,38 +44,33 @@ def json_str(value):
     return json.dumps(str(value), ensure_ascii=False)
 
 
-_HERE = Path(__file__).resolve().parent
-# One requirement per line, as requirements files and TOML arrays write them: the name,
-# optional extras (which may hold Jinja), then a version operator.
-_REQUIREMENT = re.compile(
-    r'^\s*"?([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]\n]*\])?\s*(?:===|==|~=|!=|>=|<=|<|>)',
-    re.MULTILINE,
-)
+def chosen_patterns(raw):
+    """The patterns a ``patterns`` value selects (``replica`` implies ``event``); () if invalid.
 
-
-def reserved_names():
-    """What each option may not be, from ``reserved.json``: ``{kind: {name: why}}``.
-
-    Kinds: ``services`` (Python package names), ``entities``, ``entity_snake`` (the
-    entity's lower-case form), ``fields`` and ``field_prefixes``. The import name of every
-    dependency in the template's requirement files is a reserved service name too: a
-    service package of that name would shadow it.
+    An invalid value renders nothing here: the pre-generation hook then refuses it.
     """
-    data = json.loads((_HERE / "reserved.json").read_text(encoding="utf-8"))
-    reserved = {"services": {}, "entities": {}, "entity_snake": {}, "fields": {},
-                "field_prefixes": {}}
-    for relative in data["dependency_files"]:
-        text = (_HERE / relative).read_text(encoding="utf-8")
-        for name in _REQUIREMENT.findall(text):
-            package = re.sub(r"[-.]+", "_", name).lower()
-            reserved["services"][package] = "a dependency of the generated project"
-    for kind in ("services", "entities", "entity_snake", "fields"):
-        for group in data[kind]:
-            for name in group["names"]:
-                reserved[kind][name] = group["why"]
-            for prefix in group.get("prefixes", ()):
-                reserved["field_prefixes"][prefix] = group["why"]
-    return reserved
+    try:
+        return rules.parse_patterns(raw)[0]
+    except ValueError:
+        return ()
+
+
+def project_problem(context):
+    """The first refused option in a cookiecutter context, as ``"option: why"``; "" if none."""
+    problem = rules.first_problem({
+        "name": context["project_name"],
+        "owner": context["owner_service"],
+        "consumer": context["consumer_service"],
+        "entity": context["entity"],
+        "fields": context["fields"],
+        "patterns": context["patterns"],
+        "broker": context["broker"],
+        "compatibility": context["compatibility"],
+        "bff": context["bff"],
+    })
+    if problem is None and rules.slug_problem(context["project_slug"]):
+        problem = ("project_slug", rules.slug_problem(context["project_slug"]))
+    return "" if problem is None else f"{problem[0]}: {problem[1]}"
 
 
 def broker_profiles():
@@ -84,8 +81,8 @@ def broker_profiles():
     differs in code is in ``templates/brokers/<name>/``. Templates read a profile as
     ``broker_profiles()[cookiecutter.broker]``; advisor reads the names from here too.
     """
-    data = json.loads((_HERE / "brokers.json").read_text(encoding="utf-8"))
-    return dict(data["brokers"])
+    path = Path(__file__).resolve().parent / "brokers.json"
+    return dict(json.loads(path.read_text(encoding="utf-8"))["brokers"])
 
 
 def to_json(value):
@@ -115,5 +112,10 @@ class Microservices(Extension):
                 "field_title": pydantic_title,
             }
         )
-        environment.globals["reserved_names"] = reserved_names
+        environment.globals["reserved_names"] = rules.reserved_names
         environment.globals["broker_profiles"] = broker_profiles
+        environment.globals["project_problem"] = project_problem
+        environment.globals["chosen_patterns"] = chosen_patterns
+        # Derived names, so cookiecutter.json and advisor derive them one way.
+        for derive in (rules.package, rules.short_name, rules.sdk_package, rules.bff_service):
+            environment.globals[derive.__name__] = derive

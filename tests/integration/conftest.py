@@ -17,9 +17,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def rabbitmq_url() -> str:
-    """The local RabbitMQ (started if installed and stopped)."""
-    return infra.ensure_rabbitmq()
+def rabbitmq_url() -> Iterator[str]:
+    """The local RabbitMQ (started if installed and stopped), on a private vhost."""
+    with infra.rabbitmq_vhost() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

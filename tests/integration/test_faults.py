@@ -203,10 +203,9 @@ def broker(name: str) -> Iterator[Broker]:
         with infra.nats_server() as server:
             yield Broker(name, server.url, server=server)
     else:
-        url = infra.ensure_rabbitmq()
-        # The queues are durable and named by the template: start from empty ones.
-        clients.rabbit_delete_queues(url, [CONSUMER_QUEUE, DEAD_LETTERS])
-        yield Broker(name, url, None)
+        # The queues are durable and named by the template: a private vhost starts them empty.
+        with infra.rabbitmq_vhost() as url:
+            yield Broker(name, url, None)
 
 
 # --- the test ------------------------------------------------------------------------

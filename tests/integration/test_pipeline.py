@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import sys
@@ -28,7 +27,7 @@ def pipeline(
     out = tmp_path_factory.mktemp(f"pipeline-{broker}")
     project = render_project(out, patterns=ALL_PATTERNS, broker=broker)
     with (
-        _broker(broker) as broker_url,
+        infra.broker(broker) as broker_url,
         infra.postgres_databases("owner", "consumer") as databases,
     ):
         running = Pipeline(project, broker_url, databases, log_dir=out)
@@ -38,20 +37,6 @@ def pipeline(
             yield running
         finally:
             running.stop_all()
-
-
-@contextlib.contextmanager
-def _broker(name: str) -> Iterator[str]:
-    """The broker's URL: a tansu of its own, the local RabbitMQ, a NATS server of its own
-    (the project names its streams: a private server keeps other runs out of them)."""
-    if name == "kafka":
-        with infra.tansu() as bootstrap:
-            yield bootstrap
-    elif name == "nats":
-        with infra.nats_server() as server:
-            yield server.url
-    else:
-        yield infra.ensure_rabbitmq()
 
 
 def _new_ids(count: int) -> list[str]:

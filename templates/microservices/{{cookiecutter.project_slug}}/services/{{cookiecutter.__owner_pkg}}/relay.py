@@ -3,19 +3,30 @@
 Run: ``python -m {{ cookiecutter.__owner_pkg }}.relay`` (reads ``DATABASE_URL`` and ``BROKER_URL``).
 A crash between publish and mark re-publishes the row later: delivery is at least once,
 and consumers are idempotent on the event ``id``.
+
+A row the broker refuses for good (``messaging.PERMANENT_PUBLISH_ERRORS``, or a payload
+that is no JSON) is parked with its error; its entity's later rows wait behind it, every
+other entity goes on. ``python -m {{ cookiecutter.__owner_pkg }}.relay parked`` lists parked rows,
+``... retry ID [ID ...]`` (or ``--all``) sends them again; the owner's ``/metrics`` counts them.
+Any other failure (the broker or the database away) is retried with capped exponential
+backoff and jitter, logged once when it starts and once when it ends.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable
+import random
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from {{ cookiecutter.__owner_pkg }} import messaging
@@ -25,20 +36,40 @@ from {{ cookiecutter.__owner_pkg }}.settings import Settings
 
 log = logging.getLogger("{{ cookiecutter.__owner_pkg }}.relay")
 Publish = Callable[[dict[str, Any]], Awaitable[None]]
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-async def relay_once(sessions: async_sessionmaker[AsyncSession], publish: Publish, batch: int = 100) -> int:
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+async def relay_once(
+    sessions: async_sessionmaker[AsyncSession], publish: Publish, batch: int = 100, per_entity: int = 10
+) -> int:
     """Publish up to ``batch`` unsent rows and mark the published ones sent; returns how many.
 
+    The rows are the oldest unsent ones, at most ``per_entity`` of any one entity, so one
+    entity's backlog cannot crowd the others out; an entity with a parked row is skipped.
     Rows of different entities are published concurrently (their confirms are awaited
     together); the rows of one entity go one after another, oldest first, and stop at its
     first failure, so a later change never overtakes an earlier one that has to be retried.
     """
     async with sessions() as session, session.begin():
+        unsent = OutboxMessage.sent_at.is_(None)
+        parked = select(OutboxMessage.entity_id).where(unsent, OutboxMessage.parked_at.is_not(None))
+        order = (OutboxMessage.created_at, OutboxMessage.id)
+        ranked = (
+            select(
+                OutboxMessage.id,
+                func.row_number().over(partition_by=OutboxMessage.entity_id, order_by=order).label("rank"),
+            )
+            .where(unsent, OutboxMessage.entity_id.not_in(parked))
+            .subquery()
+        )
         query = (
             select(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None))
-            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            .where(OutboxMessage.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_entity)))
+            .order_by(*order)
             .limit(batch)
         )
         # On PostgreSQL two relays skip each other's rows instead of sending them twice.
@@ -53,8 +84,17 @@ async def relay_once(sessions: async_sessionmaker[AsyncSession], publish: Publis
             for row in rows:
                 try:
                     await publish(json.loads(row.payload))
-                except Exception:
-                    log.exception("publishing outbox row %s failed; will retry", row.id)
+                except (ValueError, *messaging.PERMANENT_PUBLISH_ERRORS) as exc:
+                    # Retrying cannot help: park it, and its entity waits (order is kept).
+                    row.parked_at, row.error = datetime.now(UTC), _describe(exc)[:2000]
+                    log.error(
+                        "parked outbox row %s (%s of %s): %s; its later changes wait until "
+                        "`python -m {{ cookiecutter.__owner_pkg }}.relay retry %s`",
+                        row.id, row.event_type, row.entity_id, row.error, row.id,
+                    )
+                    break
+                except Exception as exc:
+                    log.debug("publishing outbox row %s failed (%s); will retry", row.id, _describe(exc))
                     break
                 published.append(row)
             return published
@@ -68,16 +108,53 @@ async def relay_once(sessions: async_sessionmaker[AsyncSession], publish: Publis
     return sent
 
 
+class Outage:
+    """Whether something this relay needs is failing: logged once when it starts and once
+    when it ends, with the wait before the next attempt: exponential backoff, capped, with
+    "equal jitter" (half the wait random), so relays restarted together spread out."""
+
+    def __init__(self, what: str, base: float = 0.1, cap: float = 5.0) -> None:
+        self.what, self.base, self.cap = what, base, cap
+        self.since: float | None = None
+        self.attempts = 0
+
+    def failed(self, exc: BaseException) -> float:
+        """Record a failed attempt; the seconds to wait before the next."""
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning("%s is unavailable (%s); retrying with backoff", self.what, _describe(exc))
+        self.attempts += 1
+        wait = min(self.cap, self.base * 2 ** (self.attempts - 1))
+        return wait / 2 + random.uniform(0, wait / 2)
+
+    def recovered(self) -> None:
+        """Record a success; logs the end of an outage."""
+        if self.since is not None:
+            log.info(
+                "%s is back after %.1f s and %d failed attempt(s)",
+                self.what, time.monotonic() - self.since, self.attempts,
+            )
+        self.since, self.attempts = None, 0
+
+
+class BrokerUnavailable(ConnectionError):
+    """The last connection attempt failed and the backoff before the next has not passed."""
+
+
 class Publisher:
     """Publishes through one broker connection, and opens a new one after any failure.
 
     The client's own reconnection was seen to leave a channel closed for good after a
-    broker restart; a fresh connection per failure always recovers.
+    broker restart; a fresh connection per failure always recovers. While connecting
+    fails, attempts are spaced by :class:`Outage`'s backoff; publishes in between fail
+    at once with :class:`BrokerUnavailable`.
     """
 
     def __init__(self, broker_url: str) -> None:
         self.broker_url = broker_url
         self.broker: messaging.Broker | None = None
+        self.outage = Outage("the broker")
+        self.retry_at = 0.0
         # Concurrent publishes share one connection: only the first of them opens it.
         self._connecting = asyncio.Lock()
 
@@ -85,8 +162,15 @@ class Publisher:
         """The open connection, opened first if there is none."""
         async with self._connecting:
             if self.broker is None:
+                if time.monotonic() < self.retry_at:
+                    raise BrokerUnavailable(f"backing off after {self.outage.attempts} failed connection attempt(s)")
                 broker = messaging.make_broker(self.broker_url)
-                await broker.start()
+                try:
+                    await broker.start()
+                except Exception as exc:
+                    self.retry_at = time.monotonic() + self.outage.failed(exc)
+                    await self._stop(broker)
+                    raise
                 self.broker = broker
             return self.broker
 
@@ -94,19 +178,36 @@ class Publisher:
         broker = await self.connected()
         try:
             await messaging.publish(broker, envelope)
-        except Exception:
+        except messaging.PERMANENT_PUBLISH_ERRORS:
+            raise  # this message is refused; the connection is fine
+        except Exception as exc:
             if self.broker is broker:  # a concurrent failure may have replaced it already
+                self.outage.failed(exc)
                 await self.close()
             raise
+        self.outage.recovered()
 
     async def close(self) -> None:
         """Drop the connection (if any); the next publish opens a new one."""
         broker, self.broker = self.broker, None
         if broker is not None:
-            try:
-                await broker.stop()
-            except Exception:  # closing a broken connection may fail too; it is gone either way
-                log.debug("closing the broker connection failed", exc_info=True)
+            await self._stop(broker)
+
+    @staticmethod
+    async def _stop(broker: messaging.Broker) -> None:
+        try:
+            await broker.stop()
+        except Exception:  # closing a broken connection may fail too; it is gone either way
+            log.debug("closing the broker connection failed", exc_info=True)
+
+
+async def outbox_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    """Unsent outbox rows: ``pending`` (to be published) and ``parked`` (refused for good)."""
+    state = OutboxMessage.parked_at.is_not(None)
+    query = select(state, func.count()).where(OutboxMessage.sent_at.is_(None)).group_by(state)
+    async with sessions() as session:
+        counts = {bool(is_parked): int(count) for is_parked, count in (await session.execute(query)).all()}
+    return {"pending": counts.get(False, 0), "parked": counts.get(True, 0)}
 
 
 async def run(stop: asyncio.Event | None = None) -> None:
@@ -118,17 +219,22 @@ async def run(stop: asyncio.Event | None = None) -> None:
     db = Database(settings.database_url)
     await db.create_all()
     publisher = Publisher(settings.broker_url)
+    database = Outage("the database")
     stop = stop or asyncio.Event()
     try:
         while not stop.is_set():
+            wait = interval
             try:
                 sent = await relay_once(db.sessions, publisher)
-            except Exception:
-                log.exception("relay pass failed; retrying")
-                sent = 0
+            except Exception as exc:
+                sent, wait = 0, database.failed(exc)
+            else:
+                database.recovered()
             if not sent:
+                # While the broker is away, wait for the next connection attempt.
+                wait = max(wait, publisher.retry_at - time.monotonic())
                 try:
-                    await asyncio.wait_for(stop.wait(), timeout=interval)
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
                 except TimeoutError:
                     pass
     finally:
@@ -136,6 +242,68 @@ async def run(stop: asyncio.Event | None = None) -> None:
         await db.dispose()
 
 
+async def list_parked(database_url: str) -> list[dict[str, str]]:
+    """Every parked row, oldest first: its id, entity, event type, when and why."""
+    db = Database(database_url)
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.parked_at.is_not(None))
+        .order_by(OutboxMessage.created_at)
+    )
+    try:
+        async with db.sessions() as session:
+            rows = (await session.scalars(query)).all()
+            return [
+                {
+                    "id": row.id,
+                    "entity_id": row.entity_id,
+                    "event_type": row.event_type,
+                    "parked_at": row.parked_at.isoformat() if row.parked_at else "",
+                    "error": row.error or "",
+                }
+                for row in rows
+            ]
+    finally:
+        await db.dispose()
+
+
+async def retry_parked(database_url: str, ids: Sequence[str] | None) -> int:
+    """Un-park rows (all of them when ``ids`` is None), so the relay sends them again."""
+    db = Database(database_url)
+    query = update(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.parked_at.is_not(None))
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    try:
+        async with db.sessions() as session, session.begin():
+            done = await session.execute(query.values(parked_at=None, error=None))
+            return int(getattr(done, "rowcount", 0))
+    finally:
+        await db.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The relay (no arguments), or the admin commands ``parked`` and ``retry``."""
+    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.__owner_pkg }}.relay", description="The outbox relay.")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("parked", help="list parked outbox rows, one JSON object a line")
+    retry = commands.add_parser("retry", help="send parked rows again")
+    retry.add_argument("ids", nargs="*", metavar="ID", help="outbox row ids (from `parked`)")
+    retry.add_argument("--all", action="store_true", help="every parked row")
+    args = parser.parse_args(argv)
+    if args.command == "retry" and bool(args.ids) == args.all:
+        parser.error("retry: give outbox row ids or --all")
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format=LOG_FORMAT)
+    database_url = Settings().database_url
+    if args.command == "parked":
+        for row in asyncio.run(list_parked(database_url)):
+            print(json.dumps(row, ensure_ascii=False))
+    elif args.command == "retry":
+        count = asyncio.run(retry_parked(database_url, None if args.all else args.ids))
+        print(f"{count} parked row(s) will be sent again")
+    else:
+        asyncio.run(run())
+    return 0
+
+
 if __name__ == "__main__":
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
-    asyncio.run(run())
+    sys.exit(main())

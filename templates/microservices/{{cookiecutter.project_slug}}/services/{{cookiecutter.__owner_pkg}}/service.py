@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 {% if cookiecutter.__event -%}
@@ -17,9 +18,35 @@ from {{ cookiecutter.__owner_pkg }}.models import {{ E }}
 from {{ cookiecutter.__owner_pkg }}.schemas import {{ E }}In, {{ E }}Out, {{ E }}Page
 
 
+class PreconditionFailed(Exception):
+    """The client's ``If-Match`` names another version than the current one (HTTP 412)."""
+
+    def __init__(self, current: int | None) -> None:
+        super().__init__(
+            "no such {{ e }}" if current is None else f"the current version is {current} (ETag {etag(current)})"
+        )
+        self.current = current
+
+
 def new_id() -> str:
     """A fresh {{ e }} id."""
     return uuid.uuid4().hex
+
+
+def etag(version: int) -> str:
+    """The entity tag of a version: the version number, quoted."""
+    return f'"{version}"'
+
+
+def check_if_match(if_match: str | None, current: int | None) -> None:
+    """Raise :class:`PreconditionFailed` unless ``If-Match`` (RFC 9110 13.1.1) holds for the
+    current version (None: no {{ e }}): ``*`` wants one to exist, otherwise one of the listed
+    tags must be its ETag."""
+    if if_match is None:
+        return
+    tags = {tag.strip() for tag in if_match.split(",")}
+    if current is None or not ("*" in tags or etag(current) in tags):
+        raise PreconditionFailed(current)
 
 
 async def get_{{ e }}(sessions: async_sessionmaker[AsyncSession], {{ e }}_id: str) -> {{ E }}Out | None:
@@ -30,22 +57,30 @@ async def get_{{ e }}(sessions: async_sessionmaker[AsyncSession], {{ e }}_id: st
 
 
 async def put_{{ e }}(
-    sessions: async_sessionmaker[AsyncSession], {{ e }}_id: str, data: {{ E }}In
+    sessions: async_sessionmaker[AsyncSession], {{ e }}_id: str, data: {{ E }}In, if_match: str | None = None
 ) -> tuple[{{ E }}Out, bool]:
-    """Create or replace a {{ e }}; returns it and whether it was created."""
+    """Create or replace a {{ e }}; returns it and whether it was created.
+
+    Writers of one id, even racing to create it, are serialised on its row: each gets the
+    next version (or :class:`PreconditionFailed` if ``if_match`` no longer holds).
+    """
     async with sessions() as session, session.begin():
-        row = await session.get({{ E }}, {{ e }}_id, with_for_update=True)
-        created = row is None or row.deleted_at is not None
         now = datetime.now(UTC)
-        if row is None:
-            row = {{ E }}({{ e }}_id={{ e }}_id, version=1, updated_at=now, **data.model_dump())
-            session.add(row)
-        else:  # a change, or a tombstone brought back: the version goes on either way
-            for name, value in data.model_dump().items():
-                setattr(row, name, value)
-            row.version += 1
-            row.updated_at = now
-            row.deleted_at = None
+        # A row to lock must exist: insert a version-0 tombstone unless there is a row. A
+        # racing insert of the same id waits for this one's transaction, then does nothing.
+        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+        placeholder = {"{{ e }}_id": {{ e }}_id, **data.model_dump(), "version": 0, "updated_at": now, "deleted_at": now}
+        await session.execute(dialect.insert({{ E }}).values(placeholder).on_conflict_do_nothing())
+        row = await session.get({{ E }}, {{ e }}_id, with_for_update=True, populate_existing=True)
+        assert row is not None  # inserted above, or there already
+        created = row.deleted_at is not None
+        check_if_match(if_match, None if created else row.version)
+        # A change, or a tombstone brought back: the version goes on either way.
+        for name, value in data.model_dump().items():
+            setattr(row, name, value)
+        row.version += 1
+        row.updated_at = now
+        row.deleted_at = None
         await session.flush()
         result = {{ E }}Out.model_validate(row)
 {%- if cookiecutter.__event %}
@@ -55,12 +90,15 @@ async def put_{{ e }}(
     return result, created
 
 
-async def delete_{{ e }}(sessions: async_sessionmaker[AsyncSession], {{ e }}_id: str) -> bool:
+async def delete_{{ e }}(
+    sessions: async_sessionmaker[AsyncSession], {{ e }}_id: str, if_match: str | None = None
+) -> bool:
     """Delete a {{ e }} (its row stays as a tombstone); False if there was none."""
     async with sessions() as session, session.begin():
         row = await session.get({{ E }}, {{ e }}_id, with_for_update=True)
         if row is None or row.deleted_at is not None:
             return False
+        check_if_match(if_match, row.version)
         now = datetime.now(UTC)
         # The delete is a change too: the next version, so it orders after every earlier one.
         row.version += 1
