@@ -9,7 +9,6 @@ renders (``brokers.json``).
 """
 
 import json
-from pathlib import Path
 
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -73,16 +72,8 @@ def project_problem(context):
     return "" if problem is None else f"{problem[0]}: {problem[1]}"
 
 
-def broker_profiles():
-    """The brokers the template renders, from ``brokers.json``: ``{name: profile}``.
-
-    A profile holds what differs between brokers as values (URLs, the FastStream extra, the
-    compose service, dead-letter naming, AsyncAPI server and bindings, docs phrases); what
-    differs in code is in ``templates/brokers/<name>/``. Templates read a profile as
-    ``broker_profiles()[cookiecutter.broker]``; advisor reads the names from here too.
-    """
-    path = Path(__file__).resolve().parent / "brokers.json"
-    return dict(json.loads(path.read_text(encoding="utf-8"))["brokers"])
+#: The brokers the template renders, ``{name: profile}`` (``brokers.json``).
+broker_profiles = rules.broker_profiles
 
 
 def to_json(value):

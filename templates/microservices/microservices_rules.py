@@ -50,9 +50,21 @@ _REQUIREMENT = re.compile(
 )
 
 
+def broker_profiles():
+    """The brokers the template renders, from ``brokers.json``: ``{name: profile}``.
+
+    A profile holds what differs between brokers as values (URLs, the FastStream extra, the
+    compose service, dead-letter naming, AsyncAPI server and bindings, docs phrases); what
+    differs in code is in ``templates/brokers/<name>/``. Templates read a profile as
+    ``broker_profiles()[cookiecutter.broker]``. cookiecutter.json lists the same names as
+    the choices of ``broker`` (tests/templates/test_profiles.py holds them together).
+    """
+    return dict(json.loads((HERE / "brokers.json").read_text(encoding="utf-8"))["brokers"])
+
+
 def brokers():
-    """The brokers the template renders: the choices of ``broker`` in cookiecutter.json."""
-    return tuple(json.loads((HERE / "cookiecutter.json").read_text(encoding="utf-8"))["broker"])
+    """The names of the brokers the template renders."""
+    return tuple(broker_profiles())
 
 
 def reserved_names():

@@ -18,9 +18,9 @@ ALL_PATTERNS = "api,event,replica,sdk"
 
 @functools.cache
 def broker_profiles() -> dict[str, dict[str, Any]]:
-    """The template's broker table, read through its own ``microservices_ext.broker_profiles``."""
-    path = TEMPLATE / "microservices_ext.py"
-    spec = importlib.util.spec_from_file_location("_tests_microservices_ext", path)
+    """The template's broker table, read through its own ``microservices_rules.broker_profiles``."""
+    path = TEMPLATE / "microservices_rules.py"
+    spec = importlib.util.spec_from_file_location("_tests_microservices_rules", path)
     assert spec is not None and spec.loader is not None, path
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
