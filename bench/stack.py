@@ -39,8 +39,8 @@ SMOKE = os.environ.get("BENCH_SMOKE", "").lower() in ("1", "true", "yes")
 
 
 def broker(name: str) -> contextlib.AbstractContextManager[str]:
-    """A broker URL, private to the benchmark (as the integration tests have theirs)."""
-    return infra.broker(name, prefix="bench")
+    """A private broker URL of kind ``name``, as the integration tests get one."""
+    return infra.broker(name, "bench")
 
 
 async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:

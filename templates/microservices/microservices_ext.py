@@ -5,7 +5,7 @@ template never splices raw text into Python, TOML, YAML or JSON. The rules for t
 themselves (validation, reserved and derived names) are in ``microservices_rules.py``,
 which advisor's own validation loads too; cookiecutter puts this folder on the import
 path while it renders. ``broker_profiles`` is the one table of the brokers the template
-renders (``brokers.json``).
+renders (``brokers.json``, read by ``microservices_rules``).
 """
 
 import json
@@ -72,10 +72,6 @@ def project_problem(context):
     return "" if problem is None else f"{problem[0]}: {problem[1]}"
 
 
-#: The brokers the template renders, ``{name: profile}`` (``brokers.json``).
-broker_profiles = rules.broker_profiles
-
-
 def to_json(value):
     """A JSON literal (non-ASCII kept, nothing HTML-escaped): valid YAML flow style too."""
     return json.dumps(value, ensure_ascii=False)
@@ -104,9 +100,10 @@ class Microservices(Extension):
             }
         )
         environment.globals["reserved_names"] = rules.reserved_names
-        environment.globals["broker_profiles"] = broker_profiles
         environment.globals["project_problem"] = project_problem
         environment.globals["chosen_patterns"] = chosen_patterns
+        environment.globals["limits"] = rules.LIMITS
+        environment.globals["broker_profiles"] = rules.broker_profiles
         # Derived names, so cookiecutter.json and advisor derive them one way.
         for derive in (rules.package, rules.short_name, rules.sdk_package, rules.bff_service):
             environment.globals[derive.__name__] = derive

@@ -233,13 +233,12 @@ def nats_server() -> Iterator[NatsServer]:
         server.log.unlink(missing_ok=True)
 
 
-# --- any broker ---------------------------------------------------------------------
-
-
 @contextlib.contextmanager
 def broker(name: str, prefix: str = "test") -> Iterator[str]:
-    """A URL for a broker of the template's: a tansu of its own, a private RabbitMQ vhost,
-    a NATS server of its own. Each is private: the projects name their channels the same."""
+    """A private broker of kind ``name``, yielding its URL: a tansu of its own (Kafka
+    protocol), a private virtual host on the local RabbitMQ, or a NATS server of its own
+    (the projects name their streams the same everywhere: a private server keeps other
+    runs out of them)."""
     if name == "kafka":
         with tansu() as bootstrap:
             yield bootstrap
