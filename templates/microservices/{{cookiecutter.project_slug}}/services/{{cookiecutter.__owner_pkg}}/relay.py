@@ -113,8 +113,9 @@ class Outage:
     when it ends, with the wait before the next attempt: exponential backoff, capped, with
     "equal jitter" (half the wait random), so relays restarted together spread out."""
 
-    def __init__(self, what: str, base: float = 0.1, cap: float = 5.0) -> None:
+    def __init__(self, what: str, base: float = 0.1, cap: float = 5.0, traceback: bool = False) -> None:
         self.what, self.base, self.cap = what, base, cap
+        self.traceback = traceback  # for failures that may be bugs, not only outages
         self.since: float | None = None
         self.attempts = 0
 
@@ -122,7 +123,9 @@ class Outage:
         """Record a failed attempt; the seconds to wait before the next."""
         if self.since is None:
             self.since = time.monotonic()
-            log.warning("%s is unavailable (%s); retrying with backoff", self.what, _describe(exc))
+            log.warning(
+                "%s is unavailable (%s); retrying with backoff", self.what, _describe(exc), exc_info=self.traceback
+            )
         self.attempts += 1
         wait = min(self.cap, self.base * 2 ** (self.attempts - 1))
         return wait / 2 + random.uniform(0, wait / 2)
@@ -219,7 +222,7 @@ async def run(stop: asyncio.Event | None = None) -> None:
     db = Database(settings.database_url)
     await db.create_all()
     publisher = Publisher(settings.broker_url)
-    database = Outage("the database")
+    database = Outage("the outbox database", traceback=True)
     stop = stop or asyncio.Event()
     try:
         while not stop.is_set():
