@@ -10,11 +10,16 @@
     ├── UpdateError         a project cannot be updated (no record, uncommitted changes)
     └── CheckError          a project cannot be checked (PATH missing, bad option)
 
-Every message is meant for the user: one line naming what is wrong. A value the user
-gave is quoted with :func:`quoted`, so a megabyte of input gives a short message.
+Every message is meant for the user, one line in one style, ``<what>: <why>``: first
+what the user got wrong as they typed it (a flag, an argument, a file, an answer), then
+why, as a clause ("--consumers: must be at least 1 (got 0)"). The CLI prints it after
+``advisor: error:`` and puts typer's own usage errors in the same shape. A value the
+user gave is quoted with :func:`quoted`, so a megabyte of input gives a short message.
 """
 
 import reprlib
+from collections.abc import Mapping
+from typing import Any
 
 #: How many characters of a user's value a message quotes: enough to recognise it.
 QUOTE_LIMIT = 80
@@ -34,6 +39,33 @@ def quoted(value: object) -> str:
     reprlib bounds the work as well as the text: a huge nested value is not walked whole.
     """
     return clipped(_REPR.repr(value))
+
+
+#: What a rejected value's pydantic error type means, as a clause of an advisor message.
+_VALUE_ERRORS = {
+    "int_parsing": "not a whole number",
+    "int_type": "not a whole number",
+    "int_from_float": "not a whole number",
+    "bool_type": "not true or false",
+    "bool_parsing": "not true or false",
+    "greater_than_equal": "must be at least {ge}",
+    "literal_error": "must be one of {expected}",
+}
+
+
+def value_why(error: Mapping[str, Any]) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) as the advisor says it.
+
+    Flags and answers files are checked by pydantic (typer checks flags with it too);
+    their errors read the same, with the value given: "must be at least 1 (got 0)".
+    """
+    template = _VALUE_ERRORS.get(str(error.get("type")))
+    if template is not None:
+        return f"{template.format(**(error.get('ctx') or {}))} (got {quoted(error.get('input'))})"
+    message = str(error.get("msg", ""))
+    if message.startswith("Value error, "):  # a validator's own words, which quote the value
+        return message.removeprefix("Value error, ").rstrip(".")
+    return f"{message[:1].lower()}{message[1:].rstrip('.')} (got {quoted(error.get('input'))})"
 
 
 class AdvisorError(Exception):
@@ -60,8 +92,9 @@ class MissingAnswersError(AnswersError):
 
     def __init__(self, missing: list[str]) -> None:
         self.missing = missing
-        named = ", ".join(f"{key} (--{key.replace('_', '-')})" for key in missing)
-        super().__init__(f"missing required answers: {named}")
+        named = ", ".join(f"'{key}' (--{key.replace('_', '-')})" for key in missing)
+        what = "answers" if len(missing) > 1 else "answer"
+        super().__init__(f"{what} {named}: required, not given")
 
 
 class RulesError(AdvisorError):
@@ -91,4 +124,5 @@ __all__ = [
     "UpdateError",
     "clipped",
     "quoted",
+    "value_why",
 ]

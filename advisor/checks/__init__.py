@@ -1,10 +1,12 @@
 """Fitness functions: check a project against the seed's best practices.
 
-Each check is one module with a plain ``run(project, options) -> list[Finding]`` and a
-``CHECK`` record of its metadata; :mod:`advisor.checks.registry` lists them all.
+Each check is one module with a :class:`~advisor.checks.model.Visitor` (what it reads
+during the one shared scan of the project) and a ``CHECK`` record of its metadata;
+:mod:`advisor.checks.registry` lists them all.
 """
 
 from advisor.checks._main import check, resolve_compatibility, select_checks
+from advisor.checks._services import DISCOVERY
 from advisor.checks.model import (
     COMPATIBILITIES,
     Check,
@@ -19,6 +21,7 @@ __all__ = [
     "BY_ID",
     "CHECKS",
     "COMPATIBILITIES",
+    "DISCOVERY",
     "Check",
     "CheckOptions",
     "Compatibility",

@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from advisor.checks import _project
-from advisor.checks.model import COMPATIBILITIES, Check, CheckOptions, Compatibility, Report
+from advisor.checks import _files, _project, _scan, _services
+from advisor.checks.model import (
+    COMPATIBILITIES,
+    Check,
+    CheckOptions,
+    Compatibility,
+    Report,
+    ServiceInfo,
+)
 from advisor.checks.registry import BY_ID, CHECKS
 from advisor.errors import CheckError
 
@@ -34,12 +41,24 @@ def select_checks(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> lis
     chosen, dropped = _ids(select), _ids(ignore)
     unknown = sorted((chosen | dropped) - BY_ID.keys())
     if unknown:
-        raise CheckError(f"unknown check id {', '.join(unknown)}; see `advisor check --list`")
+        raise CheckError(
+            f"--select/--ignore: unknown check id {', '.join(unknown)}; see `advisor check --list`"
+        )
     return [c for c in CHECKS if (not chosen or c.id in chosen) and c.id not in dropped]
 
 
 def _ids(values: Iterable[str]) -> set[str]:
     return {part.strip() for value in values for part in value.split(",") if part.strip()}
+
+
+def _other_inputs(root: Path) -> bool:
+    """Whether a project without services still holds something to check: event schemas
+    (``contracts/events/``) or SDKs (``libs/*-sdk``)."""
+    events = root / "contracts" / "events"
+    libs = root / "libs"
+    return (events.is_dir() and any(events.iterdir())) or (
+        libs.is_dir() and any(d.name.endswith(("-sdk", "_sdk")) for d in libs.iterdir())
+    )
 
 
 def check(
@@ -51,16 +70,40 @@ def check(
 ) -> Report:
     """Run the selected checks over ``project`` and return every finding, sorted.
 
-    Raises :class:`~advisor.errors.CheckError` when ``project`` is not a directory or an
-    option is invalid. Never imports or executes the project's code.
+    Raises :class:`~advisor.errors.CheckError` when ``project`` is not a directory, holds
+    nothing to check (no service, event schema or SDK: never a vacuous pass) or an option
+    is invalid. Never imports
+    or executes the project's code.
     """
     if not project.exists():
-        raise CheckError(f"PATH {project} does not exist")
+        raise CheckError(f"PATH {project}: does not exist")
     if not project.is_dir():
-        raise CheckError(f"PATH {project} is not a directory")
+        raise CheckError(f"PATH {project}: not a directory")
     root = project.resolve()
     checks = select_checks(select, ignore)
     options = CheckOptions(compatibility=resolve_compatibility(root, compatibility))
-    findings = [finding for c in checks for finding in c.run(root, options)]
-    findings.sort(key=lambda f: (f.path, f.line or 0, f.id, f.message))
-    return Report(findings=findings, checks_run=[c.id for c in checks])
+    files = _files.walk(root)
+    discovery = _services.discover(root, files)
+    if not discovery.services and not _other_inputs(root):
+        raise CheckError(
+            f"nothing to check in {project}: no services found (nor contracts/events/ or "
+            "libs/*-sdk); declare services as "
+            "[tool.advisor] services in pyproject.toml (see `advisor check --help`)"
+        )
+    scanned = _scan.Project(root, files, discovery, options)
+    visitors = [c.visitor(c, scanned) for c in checks]
+    _scan.scan(scanned, visitors)
+    findings = sorted(
+        (f for v in visitors for f in v.findings),
+        key=lambda f: (f.path, f.line or 0, f.id, f.message),
+    )
+    notes = sorted(
+        (n for v in visitors for n in v.notes), key=lambda n: (n.path, n.line or 0, n.message)
+    )
+    services = [
+        ServiceInfo(name=s.name, path=scanned.rel(s.root) or ".", found_by=s.found_by)
+        for s in discovery.services
+    ]
+    return Report(
+        findings=findings, checks_run=[c.id for c in checks], services=services, notes=notes
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from advisor.checks import _project as p
-from advisor.checks.model import Check, CheckOptions, Finding
+from advisor.checks._module import Module, dotted, head
+from advisor.checks._services import Service
+from advisor.checks.model import Check, Visitor
 
 _VERBS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
@@ -20,36 +21,13 @@ _TARGETS: dict[str, int | None] = {
     **{f"requests.{verb}": None for verb in _VERBS - {"stream"}},
     **{f"requests.api.{verb}": None for verb in _VERBS - {"stream"}},
     "urllib.request.urlopen": 3,
+    # aiohttp's default total timeout is five minutes: a session needs its own.
+    "aiohttp.ClientSession": None,
+    "aiohttp.client.ClientSession": None,
+    "aiohttp.request": None,
 }
+_LIBRARIES = frozenset({"httpx", "requests", "urllib", "aiohttp"})
 _SESSIONS = frozenset({"requests.Session", "requests.session", "requests.sessions.Session"})
-
-
-def _aliases(tree: ast.Module) -> dict[str, str]:
-    """Local names → the fully qualified names they were imported as."""
-    names: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    names[alias.asname] = alias.name
-                else:
-                    head = alias.name.split(".")[0]
-                    names[head] = head
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            for alias in node.names:
-                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return names
-
-
-def qualified(node: ast.expr, aliases: dict[str, str]) -> str | None:
-    """The imported, fully qualified name an expression refers to (``hx.get`` → ``httpx.get``)."""
-    name = p.dotted(node)
-    if name is None:
-        return None
-    head, _, rest = name.partition(".")
-    if head not in aliases:
-        return None
-    return f"{aliases[head]}.{rest}" if rest else aliases[head]
 
 
 def _timeout_missing(call: ast.Call, positional: int | None) -> str | None:
@@ -65,43 +43,49 @@ def _timeout_missing(call: ast.Call, positional: int | None) -> str | None:
     return "no timeout"
 
 
-def _session_names(tree: ast.Module, aliases: dict[str, str]) -> set[str]:
-    """Names bound to a ``requests.Session()`` (assignment or ``with ... as``)."""
+def _session_names(module: Module, local: set[str]) -> set[str]:
+    """Names (``s``, ``self.session``) bound to a ``requests.Session()``."""
     names: set[str] = set()
-    for node in ast.walk(tree):
-        pairs: list[tuple[ast.expr, ast.expr | None]] = []
+    pairs: list[tuple[ast.expr, ast.expr | None]] = []
+    for node, _scope in module.assigns:
         if isinstance(node, ast.Assign):
-            pairs = [(t, node.value) for t in node.targets]
-        elif isinstance(node, ast.With | ast.AsyncWith):
-            pairs = [(i.optional_vars, i.context_expr) for i in node.items if i.optional_vars]
-        for target, value in pairs:
-            if (
-                isinstance(target, ast.Name)
-                and isinstance(value, ast.Call)
-                and qualified(value.func, aliases) in _SESSIONS
-            ):
-                names.add(target.id)
+            pairs += [(t, node.value) for t in node.targets]
+        elif isinstance(node, ast.AnnAssign):
+            pairs.append((node.target, node.value))
+    for block in module.withs:
+        pairs += [(i.optional_vars, i.context_expr) for i in block.items if i.optional_vars]
+    for target, value in pairs:
+        if (
+            isinstance(value, ast.Call)
+            and head(value.func) in local
+            and module.qualified(value.func) in _SESSIONS
+            and (name := dotted(target))
+        ):
+            names.add(name)
     return names
 
 
-def calls_without_timeout(tree: ast.Module) -> list[tuple[int, str]]:
+def calls_without_timeout(module: Module) -> list[tuple[int, str]]:
     """Lines and descriptions of HTTP calls lacking a timeout in one module."""
-    aliases = _aliases(tree)
-    sessions = _session_names(tree, aliases)
+    local = {name for name, full in module.aliases.items() if full.split(".")[0] in _LIBRARIES}
+    if not local:
+        return []
+    sessions = _session_names(module, local)
+    heads = local | {name.split(".")[0] for name in sessions}
     found: list[tuple[int, str]] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
+    for node, _scope in module.calls:
+        if head(node.func) not in heads:
             continue
-        target = qualified(node.func, aliases)
+        target = module.qualified(node.func)
         if target in _TARGETS:
             problem = _timeout_missing(node, _TARGETS[target])
             if problem:
                 found.append((node.lineno, f"{target}(...): {problem}"))
         elif (
-            isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id in sessions
+            sessions
+            and isinstance(node.func, ast.Attribute)
             and node.func.attr in _VERBS
+            and dotted(node.func.value) in sessions
         ):
             problem = _timeout_missing(node, None)
             if problem:
@@ -109,20 +93,17 @@ def calls_without_timeout(tree: ast.Module) -> list[tuple[int, str]]:
     return sorted(found)
 
 
-def run(project: Path, options: CheckOptions) -> list[Finding]:
-    """Report HTTP client calls and clients created without a timeout."""
-    del options
-    findings: list[Finding] = []
-    for path, tree in p.python_modules(project):
-        for line, what in calls_without_timeout(tree):
-            findings.append(
-                CHECK.finding(
-                    p.relative(project, path),
-                    f"{what}; pass an explicit timeout= so a slow service cannot hang this one",
-                    line=line,
-                )
+class _Visitor(Visitor):
+    def wants(self, path: Path, service: Service | None, is_test: bool) -> bool:
+        return True
+
+    def visit(self, module: Module) -> None:
+        for line, what in calls_without_timeout(module):
+            self.report(
+                module.rel,
+                f"{what}; pass an explicit timeout= so a slow service cannot hang this one",
+                line=line,
             )
-    return findings
 
 
 CHECK = Check(
@@ -134,14 +115,17 @@ CHECK = Check(
     best_practice="Every cross-service call has a timeout, retries with backoff on idempotent "
     "calls and a circuit breaker.",
     convention=(
-        "Reported, resolving import aliases: `httpx.get/post/put/patch/delete/head/options/"
-        "request/stream(...)`, `httpx.Client(...)` and `httpx.AsyncClient(...)` without "
-        "`timeout=` (or with `timeout=None`); `requests.<verb>(...)` and verbs on a "
-        "`requests.Session()` bound by assignment or `with` without `timeout=`; "
-        "`urllib.request.urlopen(...)` without `timeout=` or a third positional argument. A call "
-        "passing `**kwargs` is assumed to carry it. Calls on an httpx client use the client's "
-        "timeout."
+        "Every Python file of the project, resolving import aliases. httpx: "
+        "`httpx.get/post/put/patch/delete/head/options/request/stream(...)`, `httpx.Client(...)` "
+        "and `httpx.AsyncClient(...)` without `timeout=` (or with `timeout=None`); calls on an "
+        "httpx client use the client's timeout. requests: `requests.<verb>(...)`, and verbs on "
+        "a `requests.Session()` bound to a name or attribute (`s = ...`, `self.session = ...`, "
+        "`with ... as s`), without `timeout=`. aiohttp: `aiohttp.ClientSession(...)` and "
+        "`aiohttp.request(...)` without `timeout=` (its default is five minutes); calls on a "
+        "session use the session's timeout. urllib: `urllib.request.urlopen(...)` without "
+        "`timeout=` or a third positional argument. A call passing `**kwargs` is assumed to "
+        "carry it."
     ),
     source="seed: Synchronous Data Sharing (tips: retries, timeouts, circuit breakers)",
-    run=run,
+    visitor=_Visitor,
 )

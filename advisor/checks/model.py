@@ -1,19 +1,25 @@
-"""The data every check speaks: findings, options, and the metadata a check carries.
+"""The data every check speaks: findings, notes, options, and the metadata a check carries.
 
-A check is a plain function ``run(project, options) -> list[Finding]`` plus a
-:class:`Check` record describing it (id, level, anti-pattern, best practice, source),
-so the registry, ``--list`` and the SARIF rules are all generated from data.
+A check is a :class:`Visitor` (what it does with each file the scanner hands it, and
+what it concludes at the end) plus a :class:`Check` record describing it (id, level,
+anti-pattern, best practice, source), so the registry, ``--list`` and the SARIF rules
+are all generated from data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.types import COMPATIBILITIES, Compatibility, Level
+
+if TYPE_CHECKING:
+    from advisor.checks._module import Module
+    from advisor.checks._scan import Project
+    from advisor.checks._services import Service
 
 
 class Finding(BaseModel):
@@ -36,6 +42,30 @@ class Finding(BaseModel):
         return {"id": self.id, "level": self.level, "path": self.path, "message": self.message}
 
 
+class Note(BaseModel):
+    """Something a check could not decide (a value it cannot resolve): shown with --verbose."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    path: str
+    message: str
+    line: int | None = Field(default=None, ge=1)
+
+    def contract(self) -> dict[str, object]:
+        return {"id": self.id, "path": self.path, "line": self.line, "message": self.message}
+
+
+class ServiceInfo(BaseModel):
+    """A service the check found: its name, folder and how it was found."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    path: str
+    found_by: str
+
+
 class CheckOptions(BaseModel):
     """Settings shared by all checks."""
 
@@ -49,18 +79,60 @@ class Report(BaseModel):
 
     findings: list[Finding]
     checks_run: list[str]
+    services: list[ServiceInfo] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         """True when no finding is at error level."""
         return not any(finding.level == "error" for finding in self.findings)
 
-    def contract(self) -> dict[str, object]:
-        """The JSON contract: ``{"findings": [...], "passed": bool}``."""
-        return {"findings": [f.contract() for f in self.findings], "passed": self.passed}
+    def contract(self, *, verbose: bool = False) -> dict[str, object]:
+        """The JSON contract: ``{"findings": [...], "passed": bool, "services": [...]}``,
+        and ``"notes"`` when ``verbose``."""
+        data: dict[str, object] = {
+            "findings": [f.contract() for f in self.findings],
+            "passed": self.passed,
+            "services": [s.model_dump() for s in self.services],
+        }
+        if verbose:
+            data["notes"] = [n.contract() for n in self.notes]
+        return data
 
 
-RunFunction = Callable[[Path, CheckOptions], list[Finding]]
+class Visitor:
+    """What one check does during the shared scan of a project.
+
+    The scanner walks the project once and parses each Python file once; it hands a
+    parsed :class:`~advisor.checks._module.Module` to every visitor whose :meth:`wants`
+    accepts the file, then calls :meth:`finish`. A visitor keeps what it needs from a
+    module (names, lines), never the module itself, so memory stays flat.
+    """
+
+    def __init__(self, check: Check, project: Project) -> None:
+        self.check = check
+        self.project = project
+        self.findings: list[Finding] = []
+        self.notes: list[Note] = []
+
+    def wants(self, path: Path, service: Service | None, is_test: bool) -> bool:
+        """Whether this check reads the Python file ``path`` (by default it reads none)."""
+        del path, service, is_test
+        return False
+
+    def visit(self, module: Module) -> None:
+        """Read one parsed module."""
+
+    def finish(self) -> None:
+        """Conclude after every module was visited (and read any non-Python file)."""
+
+    def report(
+        self, path: str, message: str, *, line: int | None = None, level: Level | None = None
+    ) -> None:
+        self.findings.append(self.check.finding(path, message, line=line, level=level))
+
+    def note(self, path: str, message: str, *, line: int | None = None) -> None:
+        self.notes.append(Note(id=self.check.id, path=path, message=message, line=line))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,7 +148,7 @@ class Check:
     convention: str
     #: The seed section (or public reference) the practice comes from.
     source: str
-    run: RunFunction
+    visitor: type[Visitor]
 
     @property
     def help_text(self) -> str:
@@ -101,6 +173,8 @@ __all__ = [
     "CheckOptions",
     "Compatibility",
     "Finding",
+    "Note",
     "Report",
-    "RunFunction",
+    "ServiceInfo",
+    "Visitor",
 ]

@@ -7,15 +7,56 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.checks import _project as p
-from advisor.checks.model import Check, CheckOptions, Finding
+from advisor.checks._module import Function, Module
+from advisor.checks._scan import Project
+from advisor.checks._services import Service
+from advisor.checks.model import Check, Visitor
 
 #: A call or decorator whose name matches this is the idempotency guard.
 GUARD = re.compile(r"idempotent|already_processed|mark_processed", re.IGNORECASE)
 _CONSUMER_CLASSES = frozenset({"AIOKafkaConsumer", "KafkaConsumer"})
+#: nameko entrypoints that deliver messages or calls at least once.
+_NAMEKO = {
+    "event_handler": "nameko @event_handler",
+    "rpc": "nameko @rpc",
+    "consume": "nameko @consume",
+}
 _MAX_DEPTH = 6
+_CONSUME = frozenset({"basic_consume", "consume"})
+#: Calls that change state: a nameko ``@rpc`` making none of them is a read, safe to repeat.
+_WRITES = re.compile(
+    r"^(commit|save|add|add_all|merge|insert|update|delete|upsert|dispatch|publish|create)"
+)
 
-Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+@dataclass(frozen=True, slots=True)
+class FunctionInfo:
+    """What the guard search needs of a function: kept instead of its syntax tree."""
+
+    name: str
+    guarded: bool
+    callees: tuple[str, ...]
+
+
+class CallGraph:
+    """Functions by name across the project: which are guarded, and what the others call.
+
+    Functions of one name are one node (calls are followed by name), and the names a
+    function calls are kept as one tuple of the parser's interned strings, so the graph
+    costs a few dozen bytes per function rather than its syntax tree.
+    """
+
+    def __init__(self) -> None:
+        self.guarded: set[str] = set()
+        self.calls: dict[str, tuple[str, ...]] = {}
+
+    def add(self, info: FunctionInfo) -> None:
+        if info.guarded:
+            self.guarded.add(info.name)
+        elif (known := self.calls.get(info.name)) is None:
+            self.calls[info.name] = info.callees
+        elif not set(info.callees) <= set(known):
+            self.calls[info.name] = tuple(sorted({*known, *info.callees}))
 
 
 @dataclass(frozen=True)
@@ -37,103 +78,115 @@ def _name(node: ast.expr) -> str | None:
     return None
 
 
-def _functions(tree: ast.AST) -> list[Function]:
-    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+def _decorator_kind(module: Module, decorator: ast.expr) -> str | None:
+    """The framework a decorator registers a handler with, if it is one we know."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    name = _name(target)
+    qualified = module.qualified(target) or ""
+    if name == "subscriber":
+        return "subscriber"
+    if qualified.startswith("nameko.") and name in _NAMEKO:
+        return _NAMEKO[name]
+    if name == "shared_task" or (isinstance(target, ast.Attribute) and name == "task"):
+        return "Celery task"
+    if qualified.startswith("celery.") and name == "task":
+        return "Celery task"
+    return None
 
 
-def _enclosing(tree: ast.Module, target: ast.AST) -> Function | None:
-    """The innermost function containing ``target``."""
-    best: Function | None = None
-    for function in _functions(tree):
-        contains = any(node is target for node in ast.walk(function))
-        if contains and (best is None or function.lineno >= best.lineno):
-            best = function
-    return best
-
-
-def subscribers(tree: ast.Module) -> list[Subscriber]:
-    """Message handlers in a module: FastStream subscribers, consume callbacks and loops."""
-    local = {f.name: f for f in _functions(tree)}
+def subscribers(module: Module) -> list[Subscriber]:
+    """Message handlers in a module: subscribers, tasks, consume callbacks and loops."""
+    local = {f.name: f for f in module.functions}
+    found: list[Subscriber] = []
+    for function in module.functions:
+        for decorator in function.decorator_list:
+            kind = _decorator_kind(module, decorator)
+            if kind == _NAMEKO["rpc"] and not _writes(module, function):
+                continue
+            if kind:
+                found.append(Subscriber(function, function.lineno, kind))
+                break
     consumers: set[str] = set()
-    for node in ast.walk(tree):
+    for node, _scope in module.assigns:
         if isinstance(node, ast.Assign) and _name(node.value) in _CONSUMER_CLASSES:
             consumers.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    found: list[Subscriber] = []
-    for function in local.values():
-        for decorator in function.decorator_list:
-            if _name(decorator) == "subscriber":
-                found.append(Subscriber(function, function.lineno, "subscriber"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _name(node) in {"basic_consume", "consume"}:
-            callbacks = [
-                kw.value for kw in node.keywords if kw.arg in {"on_message_callback", "callback"}
-            ]
-            callbacks += node.args[:2] if _name(node) == "basic_consume" else node.args[:1]
-            for callback in callbacks:
-                handler = local.get(_name(callback) or "")
-                if handler is not None:
-                    found.append(Subscriber(handler, handler.lineno, f"{_name(node)} callback"))
-                    break
-        elif isinstance(node, ast.AsyncFor | ast.For):
-            source = node.iter
-            looped = (isinstance(source, ast.Name) and source.id in consumers) or (
-                isinstance(source, ast.Call) and _name(source) == "iterator"
-            )
-            if looped and (owner := _enclosing(tree, node)) is not None:
-                found.append(Subscriber(owner, node.lineno, "consume loop"))
+    for (call, _scope), name in zip(module.calls, module.call_names, strict=True):
+        if name not in _CONSUME:
+            continue
+        callbacks = [
+            kw.value for kw in call.keywords if kw.arg in {"on_message_callback", "callback"}
+        ]
+        callbacks += call.args[:2] if name == "basic_consume" else call.args[:1]
+        for callback in callbacks:
+            handler = local.get(_name(callback) or "")
+            if handler is not None:
+                found.append(Subscriber(handler, handler.lineno, f"{name} callback"))
+                break
+    for loop, scope in module.loops:
+        source = loop.iter
+        looped = (isinstance(source, ast.Name) and source.id in consumers) or (
+            isinstance(source, ast.Call) and _name(source) == "iterator"
+        )
+        if looped and scope is not None:
+            found.append(Subscriber(scope, loop.lineno, "consume loop"))
     unique = {(s.function.name, s.line): s for s in found}
     return [unique[key] for key in sorted(unique, key=lambda k: k[1])]
 
 
-def _guarded_directly(function: Function) -> bool:
-    if any(GUARD.search(_name(d) or "") for d in function.decorator_list):
-        return True
-    return any(
-        isinstance(node, ast.Call) and GUARD.search(_name(node) or "")
-        for node in ast.walk(function)
-    )
+def _writes(module: Module, function: Function) -> bool:
+    return any(_WRITES.match(name) for name in module.calls_in[function])
 
 
-def is_guarded(function: Function, index: dict[str, list[Function]]) -> bool:
+def summarise(module: Module, function: Function) -> FunctionInfo:
+    """A function's name, whether it is guarded itself, and the names it calls."""
+    callees = tuple(sorted(set(module.calls_in[function])))
+    decorators = (_name(d) or "" for d in function.decorator_list)
+    # One search over all the names: a regular expression per name would cost more.
+    guarded = bool(GUARD.search(" ".join((*decorators, *callees))))
+    return FunctionInfo(function.name, guarded, callees)
+
+
+def is_guarded(function: FunctionInfo, graph: CallGraph) -> bool:
     """True if ``function`` or a function it calls (by name, anywhere in the project) is guarded."""
-    seen: set[int] = set()
-    queue: list[tuple[Function, int]] = [(function, 0)]
-    while queue:
-        current, depth = queue.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if _guarded_directly(current):
+    if function.guarded:
+        return True
+    seen: set[str] = set()
+    frontier = set(function.callees)
+    for _depth in range(_MAX_DEPTH):
+        if frontier & graph.guarded:
             return True
-        if depth >= _MAX_DEPTH:
-            continue
-        for node in ast.walk(current):
-            if isinstance(node, ast.Call) and (name := _name(node)):
-                queue.extend((callee, depth + 1) for callee in index.get(name, []))
+        seen |= frontier
+        frontier = {c for name in frontier for c in graph.calls.get(name, ())} - seen
     return False
 
 
-def run(project: Path, options: CheckOptions) -> list[Finding]:
-    """Report subscribers whose handling never reaches the idempotency guard."""
-    del options
-    modules = list(p.python_modules(project))
-    index: dict[str, list[Function]] = {}
-    for _path, tree in modules:
-        for function in _functions(tree):
-            index.setdefault(function.name, []).append(function)
-    findings: list[Finding] = []
-    for path, tree in modules:
-        for sub in subscribers(tree):
-            if not is_guarded(sub.function, index):
-                findings.append(
-                    CHECK.finding(
-                        p.relative(project, path),
-                        f"{sub.kind} '{sub.function.name}' does not go through the idempotency "
-                        "guard; redelivered messages would be applied twice",
-                        line=sub.line,
-                    )
+class _Visitor(Visitor):
+    def __init__(self, check: Check, project: Project) -> None:
+        super().__init__(check, project)
+        self.graph = CallGraph()
+        # (path, line, kind, summary): the syntax tree goes when the scan moves on.
+        self.pending: list[tuple[str, int, str, FunctionInfo]] = []
+
+    def wants(self, path: Path, service: Service | None, is_test: bool) -> bool:
+        return True
+
+    def visit(self, module: Module) -> None:
+        infos = {}
+        for function in module.functions:
+            info = infos[function] = summarise(module, function)
+            self.graph.add(info)
+        for sub in subscribers(module):
+            self.pending.append((module.rel, sub.line, sub.kind, infos[sub.function]))
+
+    def finish(self) -> None:
+        for rel, line, kind, info in self.pending:
+            if not is_guarded(info, self.graph):
+                self.report(
+                    rel,
+                    f"{kind} '{info.name}' does not go through the idempotency guard; "
+                    "redelivered messages would be applied twice",
+                    line=line,
                 )
-    return findings
 
 
 CHECK = Check(
@@ -145,14 +198,19 @@ CHECK = Check(
     best_practice="Idempotent consumers: record each processed message id in the same "
     "transaction as its effect and skip ids already recorded.",
     convention=(
-        "Subscribers are: functions decorated `@<anything>.subscriber(...)` (FastStream "
-        "broker/router); functions passed to `basic_consume(...)` (pika) or `.consume(...)` "
-        "(aio-pika); functions looping over `queue.iterator()` (aio-pika) or over a variable "
-        "assigned `AIOKafkaConsumer(...)`/`KafkaConsumer(...)`. A subscriber is guarded when it "
-        "is decorated with, or calls, something whose name contains `idempotent`, "
-        "`already_processed` or `mark_processed` (case-insensitive), directly or through "
-        "functions it calls by name anywhere in the project (up to 6 calls deep)."
+        "Every Python file of the project. Handlers are, per framework: FastStream, functions "
+        "decorated `@<broker or router>.subscriber(...)`; pika, functions passed to "
+        "`basic_consume(...)`; aio-pika, functions passed to `.consume(...)` and functions "
+        "looping over `queue.iterator()`; aiokafka/kafka-python, functions looping over a "
+        "variable assigned `AIOKafkaConsumer(...)`/`KafkaConsumer(...)`; Celery, functions "
+        "decorated `@<app>.task` or `@shared_task` (tasks are retried and redelivered); nameko, "
+        "functions decorated `@event_handler` or `@consume` imported from `nameko`, and "
+        "`@rpc` ones that write (call something named `commit`, `save`, `add`, `merge`, `insert`, "
+        "`update`, `delete`, `upsert`, `dispatch`, `publish` or `create`, or starting so). A "
+        "handler is guarded when it is decorated with, or calls, something whose name contains "
+        "`idempotent`, `already_processed` or `mark_processed` (case-insensitive), directly or "
+        "through functions it calls by name anywhere in the project (up to 6 calls deep)."
     ),
     source="seed: Best Practices (idempotent consumers and retry logic)",
-    run=run,
+    visitor=_Visitor,
 )

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.checks import _project as p
-from advisor.checks.model import Check, CheckOptions, Finding
+from advisor.checks._module import Module, Scope
+from advisor.checks._scan import Project
+from advisor.checks._services import Service
+from advisor.checks.model import Check, Visitor
 
 REPLICA_PREFIX = "replica_"
 REPLICA_SUFFIX = "Replica"
@@ -37,36 +41,32 @@ _SQL_WRITE = re.compile(
 _SKIPPED_FOLDERS = frozenset({"migrations", "alembic"})
 
 
-def is_projector(project: Path, path: Path) -> bool:
+def is_projector(parts: tuple[str, ...]) -> bool:
     """True for ``projector.py`` or any module inside a ``projector`` package."""
-    parts = path.relative_to(project).parts
-    return path.name == "projector.py" or "projector" in parts[:-1]
+    return parts[-1] == "projector.py" or "projector" in parts[:-1]
 
 
-def replica_names(project: Path) -> set[str]:
-    """Names bound to replica models and tables anywhere in the project.
+def replica_names(module: Module) -> set[str]:
+    """Names a module binds to replica models and tables.
 
     A replica model is a class whose name ends with ``Replica`` or whose
     ``__tablename__`` starts with ``replica_``; a replica table is a name assigned
     ``Table("replica_...", ...)``.
     """
     names: set[str] = set()
-    for _path, tree in p.python_modules(project):
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                if node.name.endswith(REPLICA_SUFFIX) or _tablename(node).startswith(
-                    REPLICA_PREFIX
-                ):
-                    names.add(node.name)
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                call = node.value
-                if (
-                    p.call_name(call) == "Table"
-                    and call.args
-                    and isinstance(call.args[0], ast.Constant)
-                    and str(call.args[0].value).startswith(REPLICA_PREFIX)
-                ):
-                    names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    for node in module.classes:
+        if node.name.endswith(REPLICA_SUFFIX) or _tablename(node).startswith(REPLICA_PREFIX):
+            names.add(node.name)
+    for assign, _scope in module.assigns:
+        if isinstance(assign, ast.Assign) and isinstance(assign.value, ast.Call):
+            call = assign.value
+            if (
+                p.call_name(call) == "Table"
+                and call.args
+                and isinstance(call.args[0], ast.Constant)
+                and str(call.args[0].value).startswith(REPLICA_PREFIX)
+            ):
+                names.update(t.id for t in assign.targets if isinstance(t, ast.Name))
     return names
 
 
@@ -86,89 +86,136 @@ def _tablename(node: ast.ClassDef) -> str:
     return ""
 
 
-def _mentions(node: ast.AST, names: set[str]) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+def _mentions(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
-def _scopes(tree: ast.Module) -> list[ast.AST]:
-    """The module and each function: the scopes in which variables are tracked."""
-    return [
-        tree,
-        *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)),
-    ]
+@dataclass(frozen=True)
+class Candidate:
+    """A statement that writes the replica if any name in ``trigger`` is a replica name.
+
+    The replica names are known only once every file was read, so each possible write is
+    kept with the names that would make it one (names it mentions, and the names mentioned
+    where the variables it uses were assigned) instead of its syntax tree.
+    """
+
+    line: int
+    what: str
+    trigger: frozenset[str]
+    #: A variable whose attribute is assigned: not a write when it is a replica class itself.
+    variable: str | None = None
+
+    def writes(self, replicas: set[str]) -> bool:
+        return bool(self.trigger & replicas) and self.variable not in replicas
 
 
-def _own_nodes(scope: ast.AST) -> list[ast.AST]:
-    """Nodes of a scope, not descending into nested functions (they are scopes of their own)."""
-    found: list[ast.AST] = []
-    stack = list(ast.iter_child_nodes(scope))
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            stack.extend(ast.iter_child_nodes(node))
+class _Scope:
+    """Assignments of one scope (module or function), to find what a variable holds."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[ast.expr]] = {}
+        self._held: dict[str, frozenset[str]] = {}
+
+    def held(self, variable: str) -> frozenset[str]:
+        """Names mentioned by the values assigned to ``variable`` in this scope."""
+        if variable not in self._held:
+            found: set[str] = set()
+            for value in self.values.get(variable, []):
+                found |= _mentions(value)
+            self._held[variable] = frozenset(found)
+        return self._held[variable]
+
+
+def candidates(module: Module) -> list[Candidate]:
+    """Every statement of a module that would write the replica, given the replica names."""
+    scopes: dict[Scope, _Scope] = {}
+    attribute_sets: list[tuple[Scope, int, ast.Attribute]] = []
+    for node, scope in module.assigns:
+        data = scopes.setdefault(scope, _Scope())
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if not isinstance(node, ast.AugAssign) and node.value is not None:
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    data.values.setdefault(target.id, []).append(node.value)
+        if not isinstance(node, ast.AnnAssign):
+            attribute_sets += [
+                (scope, node.lineno, t)
+                for t in targets
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+            ]
+    found: list[Candidate] = []
+    for (call, scope), name in zip(module.calls, module.call_names, strict=True):
+        if name not in _WRITE_CALLS:
+            continue
+        data = scopes.get(scope) or _Scope()
+        if call.args:
+            mentioned = _mentions(call.args[0])
+            trigger = set(mentioned)
+            for variable in mentioned:
+                trigger |= data.held(variable)
+            found.append(
+                Candidate(call.lineno, f"{name}() of a replica row or table", frozenset(trigger))
+            )
+        if name in _TABLE_WRITES and isinstance(call.func, ast.Attribute):
+            found.append(
+                Candidate(
+                    call.lineno,
+                    f"{name}() on a replica table",
+                    frozenset(_mentions(call.func.value)),
+                )
+            )
+    for scope, line, target in attribute_sets:
+        assert isinstance(target.value, ast.Name)
+        variable = target.value.id
+        held = (scopes.get(scope) or _Scope()).held(variable)
+        if held:
+            found.append(
+                Candidate(line, f"assignment to a replica row's '{target.attr}'", held, variable)
+            )
     return found
 
 
-def writes(tree: ast.Module, replicas: set[str]) -> list[tuple[int, str]]:
-    """Lines and descriptions of the replica writes in a module."""
-    found: list[tuple[int, str]] = []
-    for scope in _scopes(tree):
-        nodes = _own_nodes(scope)
-        # Variables holding replica rows: `row = UserReplica(...)`, `session.get(UserReplica, 1)`.
-        tracked = set(replicas)
-        for node in nodes:
-            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if _mentions(node.value, replicas):
-                    tracked.update(t.id for t in targets if isinstance(t, ast.Name))
-        for node in nodes:
-            if isinstance(node, ast.Call):
-                name = p.call_name(node)
-                if name in _WRITE_CALLS and node.args and _mentions(node.args[0], tracked):
-                    found.append((node.lineno, f"{name}() of a replica row or table"))
-                elif (
-                    name in _TABLE_WRITES
-                    and isinstance(node.func, ast.Attribute)
-                    and _mentions(node.func.value, replicas)
-                ):
-                    found.append((node.lineno, f"{name}() on a replica table"))
-            elif isinstance(node, ast.Assign | ast.AugAssign):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    if (
-                        isinstance(target, ast.Attribute)
-                        and isinstance(target.value, ast.Name)
-                        and target.value.id in tracked - replicas
-                    ):
-                        found.append(
-                            (node.lineno, f"assignment to a replica row's '{target.attr}'")
-                        )
-    for line, text in p.strings(tree):
-        if match := _SQL_WRITE.search(text):
+def sql_writes(module: Module) -> list[tuple[int, str]]:
+    """SQL strings writing a ``replica_*`` table."""
+    found = []
+    for line, text in module.strings:
+        if "replica_" in text.lower() and (match := _SQL_WRITE.search(text)):
             found.append((line, f"SQL writing {match.group(3)}"))
-    return sorted(set(found))
+    return found
 
 
-def run(project: Path, options: CheckOptions) -> list[Finding]:
-    """Report writes to replica models/tables outside the projector."""
-    del options
-    replicas = replica_names(project)
-    findings: list[Finding] = []
-    for path, tree in p.python_modules(project, include_tests=False):
-        parts = set(path.relative_to(project).parts[:-1])
-        if is_projector(project, path) or parts & _SKIPPED_FOLDERS:
-            continue
-        for line, what in writes(tree, replicas):
-            findings.append(
-                CHECK.finding(
-                    p.relative(project, path),
-                    f"{what} outside the projector; the replica is read-only and only "
-                    "projector.py applies events to it",
-                    line=line,
-                )
-            )
-    return findings
+class _Visitor(Visitor):
+    def __init__(self, check: Check, project: Project) -> None:
+        super().__init__(check, project)
+        self.replicas: set[str] = set()
+        self.pending: list[tuple[str, Candidate]] = []
+
+    def wants(self, path: Path, service: Service | None, is_test: bool) -> bool:
+        return True
+
+    def visit(self, module: Module) -> None:
+        self.replicas |= replica_names(module)
+        parts = tuple(module.rel.split("/"))
+        if module.is_test or is_projector(parts) or set(parts[:-1]) & _SKIPPED_FOLDERS:
+            return
+        self.pending += [(module.rel, c) for c in candidates(module)]
+        for line, what in sql_writes(module):
+            self._report(module.rel, line, what)
+
+    def finish(self) -> None:
+        reported: set[tuple[str, int]] = set()
+        for rel, candidate in self.pending:
+            if (rel, candidate.line) not in reported and candidate.writes(self.replicas):
+                reported.add((rel, candidate.line))
+                self._report(rel, candidate.line, candidate.what)
+
+    def _report(self, rel: str, line: int, what: str) -> None:
+        self.report(
+            rel,
+            f"{what} outside the projector; the replica is read-only and only "
+            "projector.py applies events to it",
+            line=line,
+        )
 
 
 CHECK = Check(
@@ -184,11 +231,12 @@ CHECK = Check(
         "replica tables are names assigned `Table('replica_*', ...)`. The projector is any "
         "`projector.py` module or module inside a `projector/` package. Outside it (and outside "
         "tests, `migrations/` and `alembic/`), these are writes: "
-        "`add/add_all/merge/delete/bulk_*` of a replica instance or a variable holding one, "
+        "`add/add_all/merge/delete/bulk_*` of a replica instance or a variable holding one "
+        "(assigned, in the same function, something naming a replica model), "
         "`insert/update/delete/upsert(...)` of a replica model or table, "
         "`<replica table>.insert()/update()/delete()`, assigning an attribute of a variable "
         "holding a replica row, and SQL strings `INSERT INTO/UPDATE/DELETE FROM replica_*`."
     ),
     source="seed: Data Replication (best practices: make it read-only)",
-    run=run,
+    visitor=_Visitor,
 )

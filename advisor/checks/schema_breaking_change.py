@@ -8,7 +8,7 @@ from pathlib import Path
 
 from advisor.checks import _project as p
 from advisor.checks.compatibility import compatibility_problems, versions_to_compare
-from advisor.checks.model import Check, CheckOptions, Finding
+from advisor.checks.model import Check, CheckOptions, Finding, Visitor
 
 _VERSION_FILE = re.compile(r"^v(\d+)\.schema\.json$")
 
@@ -56,6 +56,11 @@ def run(project: Path, options: CheckOptions) -> list[Finding]:
     return findings
 
 
+class _Visitor(Visitor):
+    def finish(self) -> None:
+        self.findings += run(self.project.root, self.project.options)
+
+
 CHECK = Check(
     id="schema-breaking-change",
     level="error",
@@ -75,5 +80,5 @@ CHECK = Check(
     ),
     source="seed: Best Practices (schema versioning and backward compatibility); "
     "Confluent Schema Registry compatibility types",
-    run=run,
+    visitor=_Visitor,
 )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advisor.checks import _project as p
-from advisor.checks.cross_service_import import owner_of
-from advisor.checks.model import Check, CheckOptions, Finding
+from advisor.checks._module import Module
+from advisor.checks._scan import Project
+from advisor.checks._services import Service
+from advisor.checks.cross_service_import import Resolver, imported_modules
+from advisor.checks.model import Check, Visitor
 
 PERSISTENCE = frozenset(
     {
@@ -23,46 +25,52 @@ PERSISTENCE = frozenset(
         "peewee",
         "tortoise",
         "databases",
+        "pymysql",
+        "MySQLdb",
+        "django",
     }
 )
 
 
-def sdk_roots(project: Path) -> list[Path]:
-    """The SDK folders: ``libs/*-sdk`` (or ``*_sdk``)."""
-    base = project / "libs"
-    if not base.is_dir():
-        return []
-    return sorted(d for d in base.iterdir() if d.is_dir() and d.name.endswith(("-sdk", "_sdk")))
+def sdk_root(project: Path, path: Path) -> Path | None:
+    """The SDK folder ``libs/*-sdk`` (or ``*_sdk``) holding ``path``, if any."""
+    parts = path.relative_to(project).parts
+    if len(parts) > 2 and parts[0] == "libs" and parts[1].endswith(("-sdk", "_sdk")):
+        return project / parts[0] / parts[1]
+    return None
 
 
-def run(project: Path, options: CheckOptions) -> list[Finding]:
-    """Report SDK imports of persistence libraries or of services' code."""
-    del options
-    known = p.services(project)
-    findings: list[Finding] = []
-    for root in sdk_roots(project):
-        for path, tree in p.python_modules(root, include_tests=False):
-            reported: set[tuple[int, str]] = set()
-            for ref in p.imports(tree):
-                head = ref.module.split(".")[0]
-                if head in PERSISTENCE:
-                    what = f"the persistence library '{head}'"
-                elif head == "services" or owner_of(ref.module, known):
-                    what = f"service code '{ref.module}'"
-                else:
-                    continue
-                if (ref.line, head) in reported:
-                    continue
-                reported.add((ref.line, head))
-                findings.append(
-                    CHECK.finding(
-                        p.relative(project, path),
-                        f"SDK '{root.name}' imports {what}; an SDK is a thin typed client over "
-                        "the owner's API and holds no persistence or business logic",
-                        line=ref.line,
-                    )
-                )
-    return findings
+class _Visitor(Visitor):
+    def __init__(self, check: Check, project: Project) -> None:
+        super().__init__(check, project)
+        self.resolver = Resolver(project)
+
+    def wants(self, path: Path, service: Service | None, is_test: bool) -> bool:
+        return not is_test and sdk_root(self.project.root, path) is not None
+
+    def visit(self, module: Module) -> None:
+        root = sdk_root(self.project.root, module.path)
+        assert root is not None
+        reported: set[tuple[int, str]] = set()
+        for name, line in imported_modules(module):
+            head = name.split(".")[0]
+            if head in PERSISTENCE:
+                what = f"the persistence library '{head}'"
+            elif head == "services" or self.resolver.owner(
+                None, module.path, [root, root / "src"], name
+            ):
+                what = f"service code '{name}'"
+            else:
+                continue
+            if (line, head) in reported:
+                continue
+            reported.add((line, head))
+            self.report(
+                module.rel,
+                f"SDK '{root.name}' imports {what}; an SDK is a thin typed client over "
+                "the owner's API and holds no persistence or business logic",
+                line=line,
+            )
 
 
 CHECK = Check(
@@ -76,8 +84,9 @@ CHECK = Check(
     convention=(
         "In the non-test Python files of `libs/*-sdk/` (or `libs/*_sdk/`), importing a "
         "persistence library (" + ", ".join(sorted(PERSISTENCE)) + "), the `services` "
-        "package, or any import name owned by a service under `services/` is reported."
+        "package, or a module that resolves to a service's code (as `cross-service-import` "
+        "resolves it) is reported."
     ),
     source="seed: Shared Libraries or SDKs (should not contain business logic)",
-    run=run,
+    visitor=_Visitor,
 )

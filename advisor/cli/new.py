@@ -1,12 +1,14 @@
 """`advisor new DEST`: render a project for chosen patterns, or for what the answers recommend.
 
 stdout carries only the list of files written (or, with ``--dry-run``, that would be);
-notes and the progress display go to stderr, and only on a TTY outside CI.
+notes go to stderr; so do a spinner while rendering and, at the end, what was written and
+what to run next, but only for a person at a terminal (a TTY outside CI).
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -17,10 +19,19 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from advisor.errors import RenderError
+from advisor.resources import templates_dir
+from advisor.types import COMPATIBILITIES, STRATEGIES, Compatibility
 
 if TYPE_CHECKING:
     from advisor.project import Plan
     from advisor.render.context import ProjectSpec
+
+
+#: The bundled template's brokers (its ``broker`` choices), for --help and completion;
+#: read from cookiecutter.json here, as importing the renderer would slow every command.
+_BROKERS: list[str] = json.loads(
+    (templates_dir() / "microservices" / "cookiecutter.json").read_text(encoding="utf-8")
+)["broker"]
 
 
 def register(app: typer.Typer) -> None:
@@ -28,11 +39,27 @@ def register(app: typer.Typer) -> None:
 
     @app.command("new")
     def _new(
-        dest: Annotated[Path, typer.Argument(help="Folder to create (absent or empty).")],
+        dest: Annotated[
+            Path, typer.Argument(metavar="DEST", help="Folder to create (absent or empty).")
+        ],
         pattern: Annotated[
-            str | None, typer.Option("--pattern", help="Comma list of api,event,replica,sdk.")
+            str | None,
+            typer.Option(
+                "--pattern",
+                metavar="<api,event,replica,sdk>",
+                help="The patterns to render, comma-separated (any of them).",
+                autocompletion=_complete_patterns,
+            ),
         ] = None,
-        broker: Annotated[str | None, typer.Option("--broker", help="kafka or rabbitmq.")] = None,
+        broker: Annotated[
+            str | None,
+            typer.Option(
+                "--broker",
+                metavar=f"<{'|'.join(_BROKERS)}>",
+                help="The event broker (with event or replica).",
+                autocompletion=_complete_brokers,
+            ),
+        ] = None,
         name: Annotated[str | None, typer.Option("--name", help="Project name.")] = None,
         owner: Annotated[
             str | None, typer.Option("--owner", help="Owning service, e.g. user-service.")
@@ -48,8 +75,13 @@ def register(app: typer.Typer) -> None:
             typer.Option("--fields", help="Entity fields: name[:str|int|float|bool],..."),
         ] = None,
         compatibility: Annotated[
-            str | None,
-            typer.Option("--compatibility", help="Event schema compatibility (default FULL)."),
+            Compatibility | None,
+            typer.Option(
+                "--compatibility",
+                metavar="<mode>",
+                help=f"Event schema compatibility mode: {', '.join(COMPATIBILITIES)} "
+                "(default: FULL).",
+            ),
         ] = None,
         bff: Annotated[
             bool,
@@ -89,7 +121,13 @@ def register(app: typer.Typer) -> None:
         }
         plan = _plan(flags, from_, interactive=_interactive(no_input, from_, pattern))
         spec = plan.spec
-        for note in spec.notes:
+        notes = list(spec.notes)
+        if broker is not None and spec.event_broker is None:
+            # A note, not a refusal: `--from` scripts pass --broker for when events are chosen.
+            notes.append(
+                f"--broker {broker} ignored: no events flow with {','.join(spec.patterns)}"
+            )
+        for note in notes:
             print(f"advisor: note: {note}", file=sys.stderr)
 
         from advisor.project import plan_files, replaced
@@ -109,6 +147,17 @@ def register(app: typer.Typer) -> None:
         for path in files:
             print(path)
         _summary(spec, dest, len(files), dry_run=dry_run)
+
+
+def _complete_brokers(incomplete: str) -> list[str]:
+    return [broker for broker in _BROKERS if broker.startswith(incomplete)]
+
+
+def _complete_patterns(incomplete: str) -> list[str]:
+    """Shell completion of the comma list: the patterns not yet named, after those typed."""
+    *typed, last = incomplete.split(",")
+    head = "".join(f"{item}," for item in typed)
+    return [head + s for s in STRATEGIES if s not in typed and s.startswith(last)]
 
 
 def _interactive(no_input: bool, from_: Path | None, pattern: str | None) -> bool:
@@ -135,8 +184,8 @@ def _plan(flags: Mapping[str, object], from_: Path | None, *, interactive: bool)
 
         return Plan(make_spec(ask_project(flags)))
     raise RenderError(
-        "nothing to render: pass --pattern api,event,replica,sdk (any of them) "
-        "or --from ANSWERS (a non-interactive run never prompts)"
+        "--pattern or --from: one is needed, as a run without a terminal never prompts "
+        "(e.g. --pattern api,event or --from answers.yml)"
     )
 
 
@@ -191,11 +240,23 @@ def _status(message: str) -> Iterator[None]:
 
 
 def _summary(spec: ProjectSpec, dest: Path, count: int, *, dry_run: bool) -> None:
+    """What was written, then what to run next, as `npm create` and `cargo new` end."""
     if not _fancy():
         return
     verb = "would write" if dry_run else "wrote"
     events = f", broker {spec.broker}" if "event" in spec.patterns else ""
-    print(
-        f"advisor: {verb} {count} files into {dest} (patterns {','.join(spec.patterns)}{events})",
-        file=sys.stderr,
-    )
+    lines = [
+        f"advisor: {verb} {count} files into {dest} (patterns {','.join(spec.patterns)}{events})"
+    ]
+    if not dry_run:
+        import shlex
+
+        where = f"; it needs a {spec.broker} broker (README.md)" if events else ""
+        lines += [
+            "",
+            "Next:",
+            f"  cd {shlex.quote(str(dest))}",
+            "  make test   # its own suite, in its own .venv (a few minutes the first time)",
+            f"  make dev    # every service on this machine{where}",
+        ]
+    print("\n".join(lines), file=sys.stderr)

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
             Literal["text", "json"], typer.Option("--format", help="text or json.")
         ] = "text",
     ) -> None:
-        """List the questions: answers-file key, flag, type, choices, default."""
+        """List the questions: key, flag, type, choices, default."""
         from advisor.questions.model import questions
 
         rows: list[dict[str, Any]] = [

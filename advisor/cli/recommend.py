@@ -11,23 +11,58 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TextIO
 
 import typer
+from typer.core import TyperCommand
 
 from advisor.questions.model import Question, questions
 
 Format = Literal["table", "json", "markdown"]
 
 
+#: The help section listing the answer flags, apart from the command's own options.
+ANSWERS = "Answers"
+
+
+class AnswersHelp(TyperCommand):
+    """A command whose --help lists the answer flags in their own section, after Options.
+
+    Typer's plain help, which fits 80 columns, puts every option in one list.
+    """
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                kind = "Arguments" if param.param_type_name == "argument" else "Options"
+                sections.setdefault(getattr(param, "rich_help_panel", None) or kind, []).append(
+                    record
+                )
+        order = {"Arguments": 0, "Options": 1}
+        for title in sorted(sections, key=lambda title: order.get(title, 2)):
+            with formatter.section(title):
+                formatter.write_dl(sections[title])
+
+
 def _flag_parameter(q: Question) -> inspect.Parameter:
     """A typer option for one question; None means "not given" so the file or default wins."""
     annotation: Any
+    flags = [q.flag]
     if q.type == "bool":
         flags = [f"{q.flag}/--no-{q.flag[2:]}"]
         annotation = bool | None
+    elif q.type == "int":
+        annotation = int | None
     else:
-        flags = [q.flag]
-        annotation = int | None if q.type == "int" else str | None
-    help_text = q.prompt + (f" [{'|'.join(q.choices)}]" if q.choices else "")
-    option = typer.Option(*flags, help=help_text, show_default=False, rich_help_panel="Answers")
+        # A Literal of the catalogue's choices: listed in --help and completed by the shell.
+        annotation = Literal[q.choices] | None
+    option = typer.Option(
+        *flags,
+        help=q.prompt,
+        min=q.min,
+        metavar="<int>" if q.type == "int" else None,
+        show_default=False,
+        rich_help_panel=ANSWERS,
+    )
     return inspect.Parameter(
         q.key,
         inspect.Parameter.KEYWORD_ONLY,
@@ -56,14 +91,14 @@ def register(app: typer.Typer) -> None:
         no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
         **flags: Any,
     ) -> None:
-        """Recommend how to share data between two services, and explain why."""
+        """Recommend how two services share data, and explain why."""
         _run(answers_file, output, strict, save, no_input, flags)
 
     own = [p for p in inspect.signature(recommend).parameters.values() if p.name != "flags"]
     recommend.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [*own, *(_flag_parameter(q) for q in questions())]
     )
-    app.command("recommend")(recommend)
+    app.command("recommend", cls=AnswersHelp)(recommend)
 
 
 def _run(

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 
-app = typer.Typer(help="The rule catalogue.", no_args_is_help=True)
+app = typer.Typer(help="The rule catalogue.", no_args_is_help=True, rich_markup_mode=None)
 
 TextOrJson = Literal["text", "json"]
 
@@ -30,8 +30,24 @@ def list_rules(
         typer.echo(f"{item.id:<{width}}  {item.rule.title}  [{item.rule.source}]")
 
 
+def _complete_ids(incomplete: str) -> list[str]:
+    """Shell completion of `rules show`: the ids of the shipped rules."""
+    from advisor.engine.loader import load_rules
+
+    return [r.id for r in load_rules().rules if r.id.startswith(incomplete)]
+
+
 @app.command("show")
-def show(rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule id.")]) -> None:
+def show(
+    rule_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="A rule id (see `advisor rules list`).",
+            autocompletion=_complete_ids,
+        ),
+    ],
+) -> None:
     """Show one rule in full, as YAML."""
     import yaml
 
@@ -40,7 +56,7 @@ def show(rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule id.")
 
     item = load_rules().get(rule_id)
     if item is None:
-        raise AdvisorError(f"no rule '{rule_id}' (see `advisor rules list`)")
+        raise AdvisorError(f"ID {rule_id!r}: no such rule (see `advisor rules list`)")
     data = {"file": item.file, **item.rule.model_dump(mode="json", exclude_defaults=True)}
     typer.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
 
@@ -49,10 +65,14 @@ def show(rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule id.")
 def validate(
     directory: Annotated[
         Path | None,
-        typer.Argument(metavar="[DIR]", help="A rules folder (default: the shipped rules)."),
+        typer.Argument(metavar="DIR", help="A rules folder (default: the shipped rules)."),
     ] = None,
 ) -> None:
-    """Prove the rules well-formed, each decision-table row covered, and none contradicting."""
+    """Prove the rules complete and consistent.
+
+    Each rule must be well-formed, each decision-table row covered, and no two rules
+    may contradict each other on any answers.
+    """
     from advisor.engine.loader import load_rules
     from advisor.engine.validate import validate_rules
 

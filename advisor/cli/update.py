@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from advisor.cli.recommend import _flag_parameter
+from advisor.cli.recommend import AnswersHelp, _flag_parameter
 from advisor.errors import UpdateError
 from advisor.questions.model import questions
 
@@ -54,14 +54,17 @@ def register(app: typer.Typer) -> None:
         ] = False,
         **flags: Any,
     ) -> None:
-        """Re-decide from changed facts and update the project, keeping the team's edits."""
+        """Update a project from changed facts, keeping the team's edits.
+
+        It decides again from the changed answers and merges the change into the project.
+        """
         _run(path, answers_file, dry_run, output, allow_dirty, check, flags)
 
     own = [p for p in inspect.signature(update).parameters.values() if p.name != "flags"]
     update.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [*own, *(_flag_parameter(q) for q in questions())]
     )
-    app.command("update")(update)
+    app.command("update", cls=AnswersHelp)(update)
 
 
 def _run(

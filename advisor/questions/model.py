@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from advisor import resources
-from advisor.errors import AnswersError, MissingAnswersError, clipped, quoted
+from advisor.errors import AnswersError, MissingAnswersError, clipped, value_why
 from advisor.types import COMPATIBILITIES, AnswerValue
 
 CATALOGUE = Path(__file__).with_name("questions.yaml")
@@ -66,7 +66,7 @@ def question(key: str) -> Question:
     for q in questions():
         if q.key == key:
             return q
-    raise AnswersError(f"unknown answer key '{key}'")
+    raise AnswersError(f"answer '{key}': no such question (see `advisor questions`)")
 
 
 def example_facts() -> dict[str, AnswerValue]:
@@ -143,8 +143,8 @@ def validate_answers(raw: Mapping[str, object]) -> dict[str, AnswerValue]:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "answers"
         if first["type"] == "extra_forbidden":
-            raise AnswersError(f"unknown answer key '{clipped(key)}'") from None
-        raise AnswersError(
-            f"answer '{key}': {first['msg'].lower()} (got {quoted(first.get('input'))})"
-        ) from None
+            raise AnswersError(
+                f"answer '{clipped(key)}': no such question (see `advisor questions`)"
+            ) from None
+        raise AnswersError(f"answer '{key}': {value_why(first)}") from None
     return dict(model.model_dump())

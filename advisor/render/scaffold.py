@@ -99,9 +99,9 @@ def _check_dest(target: Path, *, force: bool) -> None:
     if not target.exists() and not target.is_symlink():
         return
     if not target.is_dir() or target.is_symlink():
-        raise RenderError(f"DEST {target} exists and is not a directory (or is a symlink)")
+        raise RenderError(f"DEST {target}: exists and is not a directory (or is a symlink)")
     if any(target.iterdir()) and not force:
-        raise RenderError(f"DEST {target} exists and is not empty; use --force to replace it")
+        raise RenderError(f"DEST {target}: exists and is not empty; use --force to replace it")
 
 
 def _render_tree(

@@ -1,6 +1,6 @@
 """The wizard's project questions for ``advisor new``: patterns, broker, names.
 
-Prompting lives only under ``advisor/questions/``. Each answer is checked with the same
+Prompting lives only under ``advisor/wizard/``. Each answer is checked with the same
 validation as the flags (:func:`advisor.render.context.make_spec`), so the wizard cannot
 produce a value the renderer would refuse.
 """
@@ -37,46 +37,77 @@ _TEXT_QUESTIONS: tuple[tuple[str, str, str], ...] = (
     ("fields", "Entity fields (name[:type], comma-separated)", DEFAULT_FIELDS),
 )
 
+#: The line shown above each question, as copier shows a question's help.
+_HELP = {
+    "patterns": "How the consumer gets the owner's data; `advisor recommend` says which fit.",
+    "broker": "The broker the events flow through; the project runs and tests against it.",
+    "compatibility": "How event schemas may change; FULL: old and new readers and writers "
+    "all keep working.",
+    "name": "Free text; its slug names the project's folder.",
+    "owner": "A lowercase slug like user-service: the service that writes the data.",
+    "consumer": "A lowercase slug like order-service: the service that reads it.",
+    "entity": "The data shared, like User: it names the routes, tables and events.",
+    "fields": "Besides the id, like name:str,email:str; types: str, int, float, bool.",
+}
+
 
 def ask_project(given: Mapping[str, object]) -> dict[str, object]:
     """Ask what ``given`` (values already set by flags) leaves open; return all values.
 
+    Each question shows its place ("[k/n]", n counting every question the flags left
+    open) and a help line; the broker questions, skipped when no events flow, say so.
     Returns raw values for :func:`advisor.render.context.make_spec`.
     """
     import questionary
 
     values: dict[str, object] = {key: value for key, value in given.items() if value is not None}
-    if "patterns" not in values:
-        picked = questionary.checkbox(
-            "Patterns to render (space to select)",
-            choices=[
-                questionary.Choice(_PATTERN_HELP[s], value=s, checked=s in ("api", "event"))
-                for s in STRATEGIES
-            ],
-            validate=lambda chosen: bool(chosen) or "choose at least one pattern",
-        ).ask()
-        values["patterns"] = _answered(picked)
+    keys = ["patterns", "broker", "compatibility", *(key for key, _, _ in _TEXT_QUESTIONS)]
+    open_keys = [key for key in keys if key not in values]
+    steps = {key: f"[{n}/{len(open_keys)}]" for n, key in enumerate(open_keys, start=1)}
+
+    def ask(key: str, question: Any) -> object:
+        print(f"  {_HELP[key]}", flush=True)
+        answer: object = question.unsafe_ask()  # raises KeyboardInterrupt on Ctrl-C
+        return answer
+
+    if "patterns" in steps:
+        values["patterns"] = ask(
+            "patterns",
+            questionary.checkbox(
+                "Patterns to render (space to select)",
+                choices=[
+                    questionary.Choice(_PATTERN_HELP[s], value=s, checked=s in ("api", "event"))
+                    for s in STRATEGIES
+                ],
+                validate=lambda chosen: bool(chosen) or "choose at least one pattern",
+                qmark=steps["patterns"],
+            ),
+        )
     try:
         patterns = normalise_patterns(values["patterns"])[0]
     except ValueError:
         patterns = ()  # a bad --pattern: make_spec reports it, naming the flag
-    needs_broker = "event" in patterns
-    if needs_broker and "broker" not in values:
-        values["broker"] = _answered(
-            questionary.select("Broker", choices=list(renderable_brokers())).ask()
-        )
-    if needs_broker and "compatibility" not in values:
-        values["compatibility"] = _answered(
-            questionary.select(
-                "Schema compatibility for events", choices=list(COMPATIBILITIES), default="FULL"
-            ).ask()
+    for key, message, choices, default in (
+        ("broker", "Broker", renderable_brokers(), None),
+        ("compatibility", "Schema compatibility for events", COMPATIBILITIES, "FULL"),
+    ):
+        if key not in steps:
+            continue
+        if "event" not in patterns:
+            print(f"{steps[key]} {message} skipped: no events flow with {','.join(patterns)}")
+            continue
+        values[key] = ask(
+            key,
+            questionary.select(message, choices=list(choices), default=default, qmark=steps[key]),
         )
     for key, message, default in _TEXT_QUESTIONS:
-        if key in values:
-            continue
-        values[key] = _answered(
-            questionary.text(message, default=default, validate=_validator(key, values)).ask()
-        )
+        if key in steps:
+            values[key] = ask(
+                key,
+                questionary.text(
+                    message, default=default, validate=_validator(key, values), qmark=steps[key]
+                ),
+            )
     return values
 
 
@@ -95,13 +126,6 @@ def _validator(key: str, so_far: Mapping[str, object]) -> Callable[[str], bool |
         return True
 
     return check
-
-
-def _answered(value: object) -> object:
-    # questionary returns None when the user presses Ctrl-C: the CLI reports "interrupted".
-    if value is None:
-        raise KeyboardInterrupt
-    return value
 
 
 __all__ = ["ask_project"]

@@ -2,7 +2,8 @@
 
 Questions come from the catalogue in order; an optional one whose answer cannot change
 the outcome, given the earlier answers and whatever the later ones, is skipped
-(:func:`advisor.wizard.relevance.should_ask`). Ctrl-C raises KeyboardInterrupt.
+(:func:`advisor.wizard.relevance.should_ask`) with one line saying so. Ctrl-C raises
+KeyboardInterrupt, which the CLI reports.
 """
 
 from __future__ import annotations
@@ -18,34 +19,52 @@ def ask_answers(terminal: TextIO) -> dict[str, AnswerValue]:
     """Ask every question that can still matter, in catalogue order; return all answers.
 
     The prompts are drawn on ``terminal`` (stderr when stdout is redirected, so stdout
-    carries only the recommendation). A skipped question takes its default, which is as
+    carries only the recommendation). Each shows its place in the catalogue and, above
+    it, its help text, as copier does. A skipped question takes its default, which is as
     good as any value of it: by the rules, none changes the outcome whatever the later
-    answers.
+    answers; one line says so.
     """
     from prompt_toolkit.output import create_output
 
     output = create_output(stdout=terminal)
+    catalogue = questions()
     answers: dict[str, AnswerValue] = {}
-    for q in questions():
+    for number, q in enumerate(catalogue, start=1):
+        place = f"[{number}/{len(catalogue)}]"
         if should_ask(q, answers):
-            answers[q.key] = _ask(q, output)
-        elif q.default is not None:
-            answers[q.key] = q.default
+            print(f"  {q.help}", file=terminal, flush=True)
+            answers[q.key] = _ask(q, place, output)
+        else:
+            print(f"{place} {q.prompt} {_skipped(q)}", file=terminal, flush=True)
+            if q.default is not None:
+                answers[q.key] = q.default
     return answers
 
 
-def _ask(q: Question, output: Any) -> AnswerValue:
+def _skipped(q: Question) -> str:
+    """Why a question was not asked, and the value it takes."""
+    kept = f" (kept {_shown(q.default)})" if q.default is not None else ""
+    return f"skipped: no answer can change the advice{kept}"
+
+
+def _shown(value: AnswerValue | None) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _ask(q: Question, place: str, output: Any) -> AnswerValue:
     import questionary
 
-    message = f"{q.prompt}"
+    message = q.prompt
     prompt: Any
     if q.type == "choice":
         default = q.default if isinstance(q.default, str) else None
         prompt = questionary.select(
-            message, choices=list(q.choices), default=default, output=output
+            message, choices=list(q.choices), default=default, qmark=place, output=output
         )
     elif q.type == "bool":
-        prompt = questionary.confirm(message, default=bool(q.default), output=output)
+        prompt = questionary.confirm(message, default=bool(q.default), qmark=place, output=output)
     else:
         minimum = q.min or 0
         prompt = questionary.text(
@@ -53,6 +72,7 @@ def _ask(q: Question, output: Any) -> AnswerValue:
             default="" if q.default is None else str(q.default),
             validate=lambda text: _valid_int(text, minimum),
             instruction=f"(whole number >= {minimum})",
+            qmark=place,
             output=output,
         )
     answer = prompt.unsafe_ask()  # raises KeyboardInterrupt on Ctrl-C

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from pathlib import Path
 
 import pytest
 
+from advisor.checks._module import Module, index
 from advisor.checks.missing_timeout import calls_without_timeout
-from advisor.checks.non_idempotent_consumer import is_guarded, subscribers
-from advisor.checks.replica_write import writes
-from advisor.checks.shared_db import database_key
+from advisor.checks.non_idempotent_consumer import CallGraph, is_guarded, subscribers, summarise
+from advisor.checks.replica_write import candidates, sql_writes
+from advisor.checks.shared_db import UNKNOWN, database_key, interpolate
 
 
-def tree(source: str) -> ast.Module:
-    return ast.parse(textwrap.dedent(source))
+def tree(source: str) -> Module:
+    """A snippet parsed and indexed as the scanner does it."""
+    module = Module(
+        path=Path("m.py"),
+        rel="m.py",
+        service=None,
+        is_test=False,
+        tree=ast.parse(textwrap.dedent(source)),
+    )
+    index(module)
+    return module
 
 
 @pytest.mark.parametrize(
@@ -65,7 +76,9 @@ REPLICAS = {"UserReplica", "replica_emails"}
     ],
 )
 def test_replica_writes(source: str, flagged: bool) -> None:
-    assert bool(writes(tree(source), REPLICAS)) is flagged
+    module = tree(source)
+    found = any(c.writes(REPLICAS) for c in candidates(module)) or bool(sql_writes(module))
+    assert found is flagged
 
 
 @pytest.mark.parametrize(
@@ -115,12 +128,11 @@ def test_subscribers_found(source: str, handlers: list[str]) -> None:
 )
 def test_guard_convention(source: str, guarded: bool) -> None:
     module = tree(source)
-    index: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
-    for node in ast.walk(module):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            index.setdefault(node.name, []).append(node)
+    graph = CallGraph()
+    for function in module.functions:
+        graph.add(summarise(module, function))
     [handler] = subscribers(module)
-    assert is_guarded(handler.function, index) is guarded
+    assert is_guarded(summarise(module, handler.function), graph) is guarded
 
 
 @pytest.mark.parametrize(
@@ -129,7 +141,6 @@ def test_guard_convention(source: str, guarded: bool) -> None:
         ("postgresql://u:p@db:5432/app", "postgresql://db:5432/app"),
         ("postgres://db/app", "postgresql://db:5432/app"),
         ("postgresql+asyncpg://u@127.0.0.1/app", "postgresql://localhost:5432/app"),
-        ("${DB:-mysql://db/shop}", "mysql://db:3306/shop"),
         ("sqlite:////var/data/app.db", "sqlite:////var/data/app.db"),
         ("sqlite:///./app.db", None),
         ("sqlite:///:memory:", None),
@@ -139,6 +150,21 @@ def test_guard_convention(source: str, guarded: bool) -> None:
 )
 def test_database_key(url: str, key: str | None) -> None:
     assert database_key(url) == key
+
+
+@pytest.mark.parametrize(
+    ("value", "expanded"),
+    [
+        ("${DB:-mysql://db/shop}", "mysql://db/shop"),
+        ("${DB:-mysql://db/shop}", "mysql://db/shop"),
+        ("postgresql://u@${HOST}/app", "postgresql://u@db1/app"),
+        ("postgresql://u@${NOPE}/app", f"postgresql://u@{UNKNOWN}/app"),
+        ("postgresql://u@$HOST:${PORT-5433}/app", "postgresql://u@db1:5433/app"),
+        ("pa$$word", "pa$word"),
+    ],
+)
+def test_compose_interpolation(value: str, expanded: str) -> None:
+    assert interpolate(value, {"HOST": "db1"}) == expanded
 
 
 def test_cross_service_import_forms(tmp_path: pytest.TempPathFactory) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.checks import BY_ID, CHECKS, CheckOptions, check
+from advisor.checks import CHECKS, check
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -46,9 +46,8 @@ def test_passes_yields_nothing(check_id: str) -> None:
 
 
 @pytest.mark.parametrize("check_id", sorted(EXPECTED))
-def test_run_function_alone_finds_it(check_id: str) -> None:
-    project = (FIXTURES / check_id / "trips").resolve()
-    findings = BY_ID[check_id].run(project, CheckOptions())
+def test_check_alone_finds_it(check_id: str) -> None:
+    findings = check(FIXTURES / check_id / "trips", select=[check_id]).findings
     assert [f.id for f in findings] == [check_id]
 
 
@@ -56,6 +55,50 @@ def test_clean_project_with_every_pattern_has_no_findings() -> None:
     report = check(FIXTURES / "clean")
     assert report.findings == []
     assert report.checks_run == [c.id for c in CHECKS]
+
+
+#: Layouts of projects advisor did not generate: name → (the one finding of `trips`, and the
+#: services found with how).
+LAYOUTS: dict[str, tuple[tuple[str, str, int], list[tuple[str, str]]]] = {
+    # Three services at the root, each opening one database in its own db.py; one db container.
+    "psycopg2-db": (
+        ("shared-db", "order/db.py", 9),
+        [(s, "docker-compose.yml") for s in ("account", "order", "payment")],
+    ),
+    # Services at the root with Dockerfiles, no compose file; aiohttp and requests clients.
+    "root-services": (
+        ("missing-timeout", "gateway/main.py", 19),
+        [(s, f"{s}/Dockerfile") for s in ("gateway", "orders", "products")],
+    ),
+    # order-service has its own client modules named like the other services.
+    "local-clients": (
+        ("cross-service-import", "order-service/app.py", 4),
+        [(s, f"{s}/Dockerfile") for s in ("customer-service", "order-service", "product-service")],
+    ),
+    # nameko services and a Celery task, built from the root with per-service Dockerfiles.
+    "nameko": (
+        ("non-idempotent-consumer", "orders/service.py", 16),
+        [(s, "docker-compose.yml") for s in ("gateway", "orders", "payments")],
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_layout_trips_once_and_passes_clean(layout: str) -> None:
+    (check_id, path, line), services = LAYOUTS[layout]
+    trips = check(FIXTURES / "layouts" / layout / "trips")
+    assert [(f.id, f.path, f.line) for f in trips.findings] == [(check_id, path, line)]
+    assert [(s.name, s.found_by) for s in trips.services] == services
+    passes = check(FIXTURES / "layouts" / layout / "passes")
+    assert passes.findings == []
+    assert [(s.name, s.found_by) for s in passes.services] == services
+
+
+def test_unresolvable_database_is_a_note_not_a_guess() -> None:
+    report = check(FIXTURES / "layouts" / "psycopg2-db" / "passes")
+    [note] = report.notes
+    assert (note.id, note.path, note.line) == ("shared-db", "payment/db.py", 7)
+    assert "os.environ['PAYMENT_DB'] from the environment has no default" in note.message
 
 
 def _copy(tmp_path: Path, name: str) -> Path:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import textwrap
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -40,8 +42,11 @@ def test_json_contract_on_findings() -> None:
     result = advisor(TRIPS, "--format", "json")
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"findings", "passed"}
+    assert set(data) == {"findings", "passed", "services"}
     assert data["passed"] is False
+    assert data["services"] == [
+        {"name": "order-service", "path": "services/order-service", "found_by": "services/"}
+    ]
     [finding] = data["findings"]
     assert set(finding) == {"id", "level", "path", "message"}
     assert finding["id"] == "replica-write"
@@ -53,7 +58,12 @@ def test_json_contract_on_findings() -> None:
 def test_json_clean_project_passes() -> None:
     result = advisor(CLEAN, "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"findings": [], "passed": True}
+    data = json.loads(result.stdout)
+    assert (data["findings"], data["passed"]) == ([], True)
+    assert [(s["name"], s["found_by"]) for s in data["services"]] == [
+        ("order-service", "docker-compose.yml"),
+        ("user-service", "docker-compose.yml"),
+    ]
 
 
 def test_warn_only_passes_with_exit_0(tmp_path: Path) -> None:
@@ -120,7 +130,8 @@ def test_text_output_lines_and_summary() -> None:
     result = advisor(FIXTURES / "missing-timeout" / "trips")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(
+    assert lines[0] == "services: order-service (services/order-service, by services/)"
+    assert lines[1].startswith(
         "services/order-service/order_service/client.py:5: error missing-timeout: "
     )
     assert lines[-1] == "failed: 1 error(s), 0 warning(s) from 7 check(s)"
@@ -134,7 +145,7 @@ def test_text_output_lines_and_summary() -> None:
         ((CLEAN, "--format", "xml"), "--format"),
         ((CLEAN, "--compatibility", "SIDEWAYS"), "--compatibility"),
         ((CLEAN, "--select", "no-such-check"), "unknown check id no-such-check"),
-        ((), "missing PATH"),
+        ((), "PATH: missing"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args: tuple[str | Path, ...], needle: str) -> None:
@@ -143,6 +154,41 @@ def test_bad_input_exits_2_with_one_line(args: tuple[str | Path, ...], needle: s
     assert result.stdout == ""
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("advisor: error: ") and needle in line
+
+
+@pytest.mark.parametrize("files", [{}, {"README.md": "# x\n", "notes.py": "x = 1\n"}])
+def test_nothing_to_check_exits_2_with_one_line(tmp_path: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    result = advisor(tmp_path, "--format", "json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"advisor: error: nothing to check in {tmp_path}: no services found")
+    assert "[tool.advisor] services" in line
+
+
+def test_verbose_shows_what_could_not_be_resolved() -> None:
+    project = FIXTURES / "layouts" / "psycopg2-db" / "passes"
+    quiet = advisor(project)
+    assert quiet.returncode == 0 and "note" not in quiet.stdout
+    loud = advisor(project, "--verbose")
+    assert loud.returncode == 0
+    assert "payment/db.py:7: note shared-db: database of psycopg2.connect(...) unknown: " in (
+        loud.stdout
+    )
+    data = json.loads(advisor(project, "--format", "json", "-v").stdout)
+    [note] = data["notes"]
+    assert (note["id"], note["path"], note["line"]) == ("shared-db", "payment/db.py", 7)
+    assert "notes" not in json.loads(advisor(project, "--format", "json").stdout)
+
+
+def test_list_says_how_services_are_found() -> None:
+    result = advisor("--list")
+    assert result.returncode == 0
+    head = result.stdout.split("shared-db (")[0]
+    for source in ("[tool.advisor]", ".advisor.toml", "compose", "Dockerfile", "services/<name>/"):
+        assert source in head
 
 
 def test_bad_compatibility_in_answers_file_exits_2(tmp_path: Path) -> None:
@@ -168,3 +214,19 @@ def test_list_names_every_check() -> None:
     assert result.returncode == 0
     for item in CHECKS:
         assert f"{item.id} ({item.level})" in result.stdout
+
+
+def test_readme_declaration_example_is_what_discovery_reads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = readme.split("## Checking a project: `advisor check`", 1)[1].split("\n## ", 1)[0]
+    [example] = re.findall(r"```toml\n(.*?)```", section, re.S)
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent(example))
+    for folder in ("account", "order", "apps/payment"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "app.py").write_text("")
+    data = json.loads(advisor(tmp_path, "--format", "json").stdout)
+    assert [(s["name"], s["path"], s["found_by"]) for s in data["services"]] == [
+        ("account", "account", "pyproject.toml [tool.advisor]"),
+        ("order", "order", "pyproject.toml [tool.advisor]"),
+        ("payment", "apps/payment", "pyproject.toml [tool.advisor]"),
+    ]

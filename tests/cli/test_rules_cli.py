@@ -29,7 +29,8 @@ def test_show_unknown_rule_is_exit_2() -> None:
     done = advisor("rules", "show", "no.such-rule")
     assert done.returncode == 2
     assert (
-        done.stderr.strip() == "advisor: error: no rule 'no.such-rule' (see `advisor rules list`)"
+        done.stderr.strip()
+        == "advisor: error: ID 'no.such-rule': no such rule (see `advisor rules list`)"
     )
 
 

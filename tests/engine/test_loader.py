@@ -102,7 +102,7 @@ def test_missing_decision_table(rules_copy: Path) -> None:
         ),
         (
             {"freshness": "hours"},
-            "decision-table.yaml: row 'internal-tooling': scenario: missing required answers",
+            "decision-table.yaml: row 'internal-tooling': scenario: answers 'reads_per_second'",
         ),
         (None, "decision-table.yaml: row 'internal-tooling': scenario: field required"),
     ],

@@ -16,7 +16,9 @@ class FakeQuestion:
     def __init__(self, answer: object) -> None:
         self.answer = answer
 
-    def ask(self) -> object:
+    def unsafe_ask(self) -> object:
+        if isinstance(self.answer, BaseException):
+            raise self.answer
         return self.answer
 
 
@@ -77,7 +79,9 @@ def test_text_answers_are_validated_like_flags(asked: dict[str, Any]) -> None:
 
 
 def test_ctrl_c_interrupts(asked: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    # questionary answers None when the user presses Ctrl-C.
-    monkeypatch.setattr(questionary, "text", lambda message, **kwargs: FakeQuestion(None))
+    # questionary's unsafe_ask raises KeyboardInterrupt when the user presses Ctrl-C.
+    monkeypatch.setattr(
+        questionary, "text", lambda message, **kwargs: FakeQuestion(KeyboardInterrupt())
+    )
     with pytest.raises(KeyboardInterrupt):
         ask_project({"patterns": "api"})
