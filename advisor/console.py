@@ -25,26 +25,50 @@ def _console(stderr: bool = False) -> Console:
 
 
 def print_recommendation(rec: Recommendation) -> None:
-    """The table format of ``advisor recommend``."""
+    """The table format of ``advisor recommend``: the choice, why, the runner-up, flip points."""
+    from rich.markup import escape
     from rich.table import Table
 
-    from advisor.report.adr import LABELS
+    from advisor.report.adr import BROKER_LABELS, LABELS, flip_text
 
     console = _console()
-    broker = f" over [bold]{rec.broker}[/]" if rec.broker else ""
+    broker = f" over [bold]{BROKER_LABELS[rec.broker]}[/]" if rec.broker else ""
     console.print(
-        f"Recommendation: [bold green]{LABELS[rec.strategy]}[/] "
-        f"(patterns: {', '.join(rec.patterns)}{broker})"
+        f"Recommendation: [bold green]{LABELS[rec.strategy]}[/]{broker} "
+        f"(patterns: {', '.join(rec.patterns)})"
     )
+    why = Table(title="Why", title_justify="left", show_lines=True)
+    why.add_column("decides")
+    why.add_column("rule")
+    why.add_column("because")
+    for factor in rec.factors:
+        answers = ", ".join(f"{k}={_shown(rec.answers[k])}" for k in factor.answers)
+        why.add_row(factor.decides, factor.title, f"{factor.explain}\n[dim]{answers}[/]")
+    if rec.factors:
+        console.print(why)
+    else:
+        console.print(f"Why: no rule separates {rec.strategy} from {rec.runner_up}; ties go first.")
     ranking = Table(title="Ranking", show_lines=True, title_justify="left")
     ranking.add_column("option")
     ranking.add_column("score", justify="right")
     ranking.add_column("why / why not")
     for option in rec.ranking:
-        name = f"[bold]{option.strategy}[/]" if option.strategy == rec.strategy else option.strategy
-        reasons = "\n".join(f"- {reason}" for reason in option.reasons) or "-"
+        name: str = option.strategy
+        if option.strategy == rec.strategy:
+            name = f"[bold]{name}[/] (chosen)"
+        elif option.strategy == rec.runner_up:
+            name += " (runner-up)"
+        reasons = "\n".join(f"- {escape(reason)}" for reason in option.reasons) or "-"
         ranking.add_row(name, f"{option.score:g}", reasons)
     console.print(ranking)
+    if rec.broker_runner_up is not None:
+        console.print(f"Runner-up broker: {BROKER_LABELS[rec.broker_runner_up]}")
+    if rec.flips:
+        flips = Table(title="What would change the decision", title_justify="left")
+        flips.add_column("if (one answer changes)")
+        for flip in rec.flips:
+            flips.add_row(escape(flip_text(flip, rec)))
+        console.print(flips)
     if rec.practices:
         practices = Table(title="Practices the project applies", title_justify="left")
         practices.add_column("practice")
@@ -54,7 +78,13 @@ def print_recommendation(rec: Recommendation) -> None:
         console.print(practices)
     for warning in rec.warnings:
         style = LEVEL_STYLE[warning.level]
-        console.print(f"[{style}]{warning.level}[/] {warning.id}: {warning.message}")
+        console.print(f"[{style}]{warning.level}[/] {warning.id}: {escape(warning.message)}")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 @contextmanager

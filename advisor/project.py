@@ -50,8 +50,13 @@ def plan_files(plan: Plan, template_dir: Path) -> dict[str, str]:
         from advisor.report.adr import adr_filename, adr_markdown
 
         spec = plan.spec
+        # The same ADR `advisor recommend --format markdown` prints for these answers.
         files[f"docs/adr/{adr_filename(plan.rec)}"] = adr_markdown(
-            plan.rec, title=spec.name, owner=spec.owner, consumer=spec.consumer, entity=spec.entity
+            plan.rec,
+            owner=spec.owner,
+            consumer=spec.consumer,
+            entity=spec.entity,
+            date=plan.date,
         )
     return files
 

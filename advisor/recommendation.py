@@ -6,6 +6,8 @@ Its JSON form is the public contract of ``advisor recommend --format json``
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict
 
 from advisor.types import AnswerValue, Broker, Level, Strategy
@@ -41,6 +43,40 @@ class Warning(_Frozen):
     message: str
 
 
+class Factor(_Frozen):
+    """A rule that decided the strategy or the broker, and the answers it read."""
+
+    decides: Literal["strategy", "broker"]
+    rule: str
+    title: str
+    explain: str
+    answers: list[str]
+
+
+class Flip(_Frozen):
+    """The nearest change of one answer that changes the strategy or the broker.
+
+    ``bound`` says how ``to`` reads: ``eq`` the answer becomes ``to``; ``lte``/``gte`` the
+    number is at most/at least ``to``, which is where the boundary lies.
+    """
+
+    answer: str
+    now: AnswerValue
+    to: AnswerValue
+    bound: Literal["eq", "lte", "gte"]
+    strategy: Strategy
+    broker: Broker | None
+
+
+class RuleRef(_Frozen):
+    """A rule that fired, with its source and the public URLs it cites."""
+
+    id: str
+    title: str
+    source: str
+    urls: list[str]
+
+
 class Recommendation(_Frozen):
     """The engine's answer for one set of answers."""
 
@@ -53,6 +89,13 @@ class Recommendation(_Frozen):
     warnings: list[Warning]
     rules_fired: list[str]
     answers: dict[str, AnswerValue]
+    # Added in the same schema_version (additive): how the decision was reached.
+    answers_given: list[str] = []
+    runner_up: Strategy | None = None
+    broker_runner_up: Broker | None = None
+    factors: list[Factor] = []
+    flips: list[Flip] = []
+    rules: list[RuleRef] = []
 
     def has_errors(self) -> bool:
         """Whether an error-level warning fired (``--strict`` exits 1 then)."""

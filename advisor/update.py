@@ -130,7 +130,7 @@ def compute(
     loaded = load_project(project)
     kept = loaded.record
     assert kept is not None  # load_project refuses anything else
-    old_rec = recommend(loaded.answers) if loaded.answers else None
+    old_rec = recommend(loaded.answers, given=loaded.given) if loaded.answers else None
     old_plan = Plan(
         kept.project,
         old_rec,
@@ -145,8 +145,9 @@ def compute(
         new_plan, new_rec = old_plan, None
     else:
         answers = validate_answers({**loaded.answers, **given})
-        new_rec = recommend(answers)
-        new_plan = _target_plan(old_plan, new_rec, answers, loaded.given | set(given), notes, today)
+        now_given = loaded.given | set(given)
+        new_rec = recommend(answers, given=now_given)
+        new_plan = _target_plan(old_plan, new_rec, answers, now_given, notes, today)
     with tempfile.TemporaryDirectory(prefix=_STAGING_PREFIX) as scratch:
         base = _render(old_plan, Path(scratch) / "base")
         target = _render(new_plan, Path(scratch) / "target")
@@ -281,11 +282,11 @@ def _decision_files(update: Update, today: datetime.date) -> list[FileChange]:
     existing = sorted(p.name for p in adr_dir.glob("*.md")) if adr_dir.is_dir() else []
     numbered = [(int(m.group(1)), name) for name in existing if (m := _ADR_NAME.match(name))]
     number = max((n for n, _ in numbered), default=0) + 1
-    new_name = f"{number:04d}-{_adr_name(update.new).split('-', 1)[1]}"
+    new_name = _adr_name(update.new, number)
     old_names = [name for _, name in numbered]
     previous = old_names[-1] if old_names else None
     changes: list[FileChange] = []
-    body = _new_adr_text(update, previous)
+    body = _new_adr_text(update, previous, new_name)
     changes.append(FileChange(f"{_ADR_DIR}/{new_name}", "add", body.encode("utf-8")))
     # Drop the target's own copy of the new decision's ADR (numbered 0001 by the renderer).
     target_adr = f"{_ADR_DIR}/{_adr_name(update.new)}"
@@ -300,19 +301,24 @@ def _decision_files(update: Update, today: datetime.date) -> list[FileChange]:
     return changes
 
 
-def _adr_name(rec: Recommendation) -> str:
+def _adr_name(rec: Recommendation, number: int = 1) -> str:
     from advisor.report.adr import adr_filename
 
-    return adr_filename(rec)
+    return adr_filename(rec, number)
 
 
-def _new_adr_text(update: Update, previous: str | None) -> str:
+def _new_adr_text(update: Update, previous: str | None, new_name: str) -> str:
     from advisor.report.adr import adr_markdown
 
     assert update.new is not None
     spec = update.new_plan.spec
     text = adr_markdown(
-        update.new, title=spec.name, owner=spec.owner, consumer=spec.consumer, entity=spec.entity
+        update.new,
+        owner=spec.owner,
+        consumer=spec.consumer,
+        entity=spec.entity,
+        date=update.new_plan.date,
+        number=int(new_name[:4]),
     )
     if previous is None:
         return text

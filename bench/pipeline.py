@@ -1,4 +1,5 @@
-"""The generated event pipeline against raw broker clients, on RabbitMQ and Kafka (tansu).
+"""The generated event pipeline against raw broker clients, on RabbitMQ, Kafka (tansu) and
+NATS JetStream.
 
 Pipeline: owner API (HTTP PUT) -> outbox -> relay -> broker -> consumer -> replica row,
 four real processes on PostgreSQL, rendered from the template with every pattern. Each
@@ -12,9 +13,10 @@ difference, throughput the count over first change to last row. Two ways in:
   its outbox, one transaction each, so the relay, the broker and the consumer are measured
   without the owner's HTTP handling: the part the raw clients stand in for.
 
-Baseline, same run, same broker: aio-pika / aiokafka publishing the same envelopes
-(persistent with publisher confirms / ``acks=all``) and consuming them (ack per message /
-group consumer). Lag: envelope ``time`` to receipt.
+Baseline, same run, same broker: aio-pika / aiokafka / nats-py publishing the same
+envelopes (persistent with publisher confirms / ``acks=all`` / stored by a stream, with
+``Nats-Msg-Id``) and consuming them (ack per message / group consumer / durable pull
+consumer, ack per message). Lag: envelope ``time`` to receipt.
 
 Targets (issue 7): pipeline throughput >= 50% of raw; lag p99 <= 100 ms at 500 events/s.
 """
@@ -72,7 +74,10 @@ class Run:
 
 
 #: How each broker's server processes are named on their command line.
-BROKER_PROCESS = {"rabbitmq": "beam", "kafka": "tansu"}
+#: (The private nats-server by its store folder: the shared one on 4222 is not measured.)
+BROKER_PROCESS = {"rabbitmq": "beam", "kafka": "tansu", "nats": "nats-store-"}
+#: The brokers measured, all by default; ``BENCH_BROKERS=nats`` (comma-separated) picks some.
+BROKERS = tuple(os.environ.get("BENCH_BROKERS", "rabbitmq,kafka,nats").split(","))
 #: The parts of a run whose CPU is counted, in the order data flows.
 CPU_PARTS = ("load generator", "owner", "relay", "broker", "consumer", "PostgreSQL")
 
@@ -324,6 +329,52 @@ async def raw_kafka(bootstrap: str, load: int | None) -> Run:
         await producer.stop()
 
 
+async def raw_nats(url: str, load: int | None) -> Run:
+    import nats
+    from nats.js.api import ConsumerConfig
+
+    count, prefix = _count(load), f"r{uuid.uuid4().hex[:8]}"
+    stream, subject = f"bench-raw-{prefix}", f"bench.raw.{prefix}"
+    receipts = _Receipts(count)
+    connection = await nats.connect(url)
+    try:
+        jetstream = connection.jetstream()
+        await jetstream.add_stream(name=stream, subjects=[subject], duplicate_window=120)
+        pull = await jetstream.pull_subscribe(
+            subject, durable=prefix, stream=stream, config=ConsumerConfig(ack_wait=30)
+        )
+
+        async def consume() -> None:
+            while True:
+                try:
+                    batch = await pull.fetch(CONCURRENCY * 4, timeout=1)
+                except nats.errors.TimeoutError:
+                    continue
+                for message in batch:
+                    receipts.add(message.data)
+                    await message.ack()
+
+        reader = asyncio.create_task(consume())
+
+        async def publish(i: int) -> None:
+            event = envelope(i, prefix + "-")
+            await jetstream.publish(
+                subject, json.dumps(event).encode(), headers={"Nats-Msg-Id": event["id"]}
+            )
+
+        offered = await _paced(count, load, publish)
+        try:
+            return await receipts.run(offered)
+        finally:
+            reader.cancel()
+            await jetstream.delete_stream(stream)
+    finally:
+        await connection.close()
+
+
+RAW = {"rabbitmq": raw_rabbitmq, "kafka": raw_kafka, "nats": raw_nats}
+
+
 # --- the benchmark ----------------------------------------------------------------------
 
 
@@ -348,7 +399,7 @@ async def _metered(name: str, pids: dict[str, int], load: int | None, run: Await
 
 async def _measure(name: str, url: str, pipeline: Pipeline, rounds: int) -> dict[str, list[Run]]:
     """Pipeline and raw runs per load level, taking turns, ``rounds`` times."""
-    raw = raw_kafka if name == "kafka" else raw_rabbitmq
+    raw = RAW[name]
     pids = {part: pipeline.processes[part].pid for part in ("owner", "relay", "consumer")}
     runs: dict[str, list[Run]] = {}
     for _ in range(rounds):
@@ -398,8 +449,9 @@ WAYS_IN = {
 
 
 def section(results: dict[str, dict[str, list[Run]]], rounds: int) -> str:
+    some = "" if set(results) == set(RAW) else ": " + ", ".join(results)
     lines = [
-        "## Event pipeline against raw broker clients",
+        "## Event pipeline against raw broker clients" + some,
         "",
         f"{machine()}; {rounds} rounds, the pipeline's two ways in and the raw clients taking "
         f"turns at each load; {SECONDS:g} s of events per offered load, at most {MAX_EVENTS} "
@@ -485,9 +537,11 @@ def cpu_table(results: dict[str, dict[str, list[Run]]]) -> str:
 
 def main(repeat: int = 15) -> str:
     rounds = max(2, repeat // 7)
-    results = {name: measure_broker(name, rounds) for name in ("rabbitmq", "kafka")}
+    results = {name: measure_broker(name, rounds) for name in BROKERS}
     body = section(results, rounds)
-    write_section("pipeline", body)
+    # A run of some brokers writes a section of its own, leaving the full one alone.
+    key = "pipeline" if set(BROKERS) == set(RAW) else "pipeline-" + "-".join(BROKERS)
+    write_section(key, body)
     return body
 
 

@@ -56,8 +56,8 @@ def measure() -> list[Timing]:
 
 
 def _measure(pipeline: Pipeline) -> list[Timing]:
-    from support.listener import CountingListener
-    from support.pipeline import eventually
+    from tests.support.listener import CountingListener
+    from tests.support.pipeline import eventually
 
     pipeline.start("owner", "relay", "consumer", "consumer-api")
     replicated = [f"r{i}" for i in range(ENTITIES)]

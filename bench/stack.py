@@ -1,6 +1,7 @@
 """The real infrastructure the service benchmarks run on, through the integration tests' helpers.
 
-``tests/support`` (brokers, databases, service processes) is imported rather than copied:
+``tests/support`` (brokers, databases, service processes) is imported as the package
+``tests.support`` (``python -m bench`` runs from the repository's root) rather than copied:
 the benchmarks then start everything exactly as the integration tests do.
 """
 
@@ -8,20 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT / "tests") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tests"))
+from tests.support import infra
+from tests.support.pipeline import Pipeline, put_once
+from tests.support.projects import ALL_PATTERNS, render_project
 
-from support import infra  # noqa: E402
-from support.pipeline import Pipeline, put_once  # noqa: E402
-from support.projects import ALL_PATTERNS, render_project  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 __all__ = [
     "ALL_PATTERNS",
@@ -39,11 +36,9 @@ __all__ = [
 SMOKE = os.environ.get("BENCH_SMOKE", "").lower() in ("1", "true", "yes")
 
 
-@contextlib.contextmanager
-def broker(name: str) -> Iterator[str]:
-    """A broker URL: a fresh tansu (Kafka protocol) or a private RabbitMQ vhost."""
-    with infra.tansu() if name == "kafka" else infra.rabbitmq_vhost("bench") as url:
-        yield url
+def broker(name: str) -> contextlib.AbstractContextManager[str]:
+    """A private broker URL of kind ``name``, as the integration tests get one."""
+    return infra.broker(name, "bench")
 
 
 async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:

@@ -199,7 +199,7 @@ def _plan_from(flags: Mapping[str, object], path: Path) -> Plan:
     loaded = record.load(path)
     if loaded.note:
         print(f"advisor: note: {loaded.note}", file=sys.stderr)
-    rec = recommend(loaded.answers) if loaded.answers else None
+    rec = recommend(loaded.answers, given=loaded.given) if loaded.answers else None
     if loaded.record is None:
         assert rec is not None  # a plain answers file always holds a complete answer set
         return Plan(

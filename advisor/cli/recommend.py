@@ -6,6 +6,7 @@ annotations``: typer reads the generated signature's annotations as objects.)
 """
 
 import inspect
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, TextIO
@@ -13,6 +14,7 @@ from typing import Annotated, Any, Literal, TextIO
 import typer
 from typer.core import TyperCommand
 
+from advisor.questions.answers_file import RECORD_KEY
 from advisor.questions.model import Question, questions
 
 Format = Literal["table", "json", "markdown"]
@@ -89,10 +91,45 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--save", help="Write the answers here for replay.")
         ] = None,
         no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
+        owner: Annotated[
+            str | None,
+            typer.Option(
+                "--owner",
+                help="The ADR's owning service [default: the answers file's project, "
+                "else user-service].",
+                rich_help_panel="ADR",
+            ),
+        ] = None,
+        consumer: Annotated[
+            str | None,
+            typer.Option(
+                "--consumer",
+                help="The ADR's consuming service [default: the answers file's project, "
+                "else order-service].",
+                rich_help_panel="ADR",
+            ),
+        ] = None,
+        entity: Annotated[
+            str | None,
+            typer.Option(
+                "--entity",
+                help="The ADR's shared entity [default: the answers file's project, else User].",
+                rich_help_panel="ADR",
+            ),
+        ] = None,
+        adr_dir: Annotated[
+            Path,
+            typer.Option(
+                "--adr-dir",
+                help="The ADR is numbered after the NNNN-*.md records in this folder.",
+                rich_help_panel="ADR",
+            ),
+        ] = Path("docs/adr"),
         **flags: Any,
     ) -> None:
         """Recommend how two services share data, and explain why."""
-        _run(answers_file, output, strict, save, no_input, flags)
+        names = {"owner": owner, "consumer": consumer, "entity": entity}
+        _run(answers_file, output, strict, save, no_input, flags, names, adr_dir)
 
     own = [p for p in inspect.signature(recommend).parameters.values() if p.name != "flags"]
     recommend.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -108,12 +145,26 @@ def _run(
     save: Path | None,
     no_input: bool,
     flags: dict[str, Any],
+    names: dict[str, str | None],
+    adr_dir: Path,
 ) -> None:
     from advisor.engine.evaluate import recommend
-    from advisor.questions.answers_file import merge, read_answers_file, save_answers
+    from advisor.questions.answers_file import METADATA_KEYS, merge, read_mapping, save_answers
     from advisor.questions.model import validate_answers
 
-    file_values = read_answers_file(answers_file) if answers_file else {}
+    document = read_mapping(answers_file) if answers_file else {}
+    file_values = {k: v for k, v in document.items() if k not in METADATA_KEYS}
+    defaults: dict[str, Any] = {}
+    project = document.get("project")
+    if answers_file is not None and RECORD_KEY in document:
+        # A project record: its given answers, its recorded defaults, its project's names.
+        from advisor import record
+
+        loaded = record.load(answers_file)
+        file_values = {k: v for k, v in loaded.answers.items() if k in loaded.given}
+        defaults = {k: v for k, v in loaded.answers.items() if k not in loaded.given}
+        project = loaded.record.project.options() if loaded.record else None
+    adr_names = _adr_names(names, project)
     given = merge(flags, file_values)
     wizard = (
         not no_input
@@ -125,14 +176,75 @@ def _run(
     if terminal is not None:
         from advisor.wizard.prompt import ask_answers
 
-        given = dict(ask_answers(terminal))
-    answers = validate_answers(given)
-    rec = recommend(answers)
+        given = _asked(ask_answers(terminal))
+    answers = validate_answers({**defaults, **given})
+    rec = recommend(answers, given=given)
     if save is not None:
-        save_answers(save, answers)
-    _print(rec, output)
+        # The answers given, so a replay tells them from defaults as this run did.
+        save_answers(save, {key: value for key, value in answers.items() if key in given})
+    _print(rec, output, adr_names, adr_dir)
     if strict and rec.has_errors():
         raise typer.Exit(1)
+
+
+#: The names an ADR uses when neither a flag nor the answers file's project gives them.
+_DEFAULT_NAMES = {"owner": "user-service", "consumer": "order-service", "entity": "User"}
+#: Where a ``project:`` block keeps each name: the project record's, then advisor 0.1's.
+_PROJECT_KEYS = {
+    "owner": ("owner", "owner_service"),
+    "consumer": ("consumer", "consumer_service"),
+    "entity": ("entity",),
+}
+_SERVICE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*", re.ASCII)
+_ENTITY = re.compile(r"[A-Z][A-Za-z0-9]*", re.ASCII)
+_MAX_NAME = 40
+
+
+def _adr_names(flags: dict[str, str | None], project: object) -> dict[str, str]:
+    """The ADR's names: flags, else the answers file's project, else the defaults.
+
+    They are written into markdown and a mermaid diagram, so they are checked as
+    `advisor new` checks them: service slugs and a PascalCase entity.
+    """
+    from advisor.errors import AnswersError, quoted
+
+    recorded = project if isinstance(project, dict) else {}
+    names: dict[str, str] = {}
+    for name, default in _DEFAULT_NAMES.items():
+        value = flags.get(name)
+        where = f"--{name}"
+        for key in _PROJECT_KEYS[name]:
+            if value is None and key in recorded:
+                value = recorded[key]
+                where = f"project.{key}"
+        if value is None:
+            value = default
+        pattern = _ENTITY if name == "entity" else _SERVICE
+        if not isinstance(value, str) or len(value) > _MAX_NAME or not pattern.fullmatch(value):
+            like = (
+                "a PascalCase name like 'User'"
+                if name == "entity"
+                else ("a lowercase slug like 'user-service'")
+            )
+            raise AnswersError(f"{where}: must be {like} (got {quoted(value)})")
+        names[name] = value
+    return names
+
+
+def _asked(answers: dict[str, Any]) -> dict[str, Any]:
+    """The wizard's answers to the questions it asked; the skipped ones stay defaults.
+
+    The wizard fills a skipped question with its default; the recommendation must tell
+    those from the answers given, so the questions asked are worked out again (the
+    relevance judge caches what it decided, so this costs little).
+    """
+    from advisor.wizard.relevance import should_ask
+
+    asked: dict[str, Any] = {}
+    for q in questions():
+        if should_ask(q, asked):
+            asked[q.key] = answers[q.key]
+    return asked
 
 
 def _terminal() -> TextIO | None:
@@ -148,13 +260,21 @@ def _terminal() -> TextIO | None:
     return None
 
 
-def _print(rec: Any, output: Format) -> None:
+def _print(rec: Any, output: Format, names: dict[str, str], adr_dir: Path) -> None:
     if output == "json":
         typer.echo(rec.to_json(), nl=False)
     elif output == "markdown":
-        from advisor.report.adr import adr_markdown
+        from advisor.report.adr import adr_markdown, next_adr_number
 
-        typer.echo(adr_markdown(rec), nl=False)
+        number = next_adr_number(adr_dir)
+        adr = adr_markdown(
+            rec,
+            owner=names["owner"],
+            consumer=names["consumer"],
+            entity=names["entity"],
+            number=number,
+        )
+        typer.echo(adr, nl=False)
     else:
         from advisor.console import print_recommendation
 

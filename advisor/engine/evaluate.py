@@ -8,10 +8,10 @@ the same answers always give the same recommendation, byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from advisor.engine import conditions
+from advisor.engine import explain
 from advisor.engine.loader import load_rules
 from advisor.engine.model import LoadedRule, RuleSet
 from advisor.recommendation import Practice, RankedOption, Recommendation, Warning
@@ -29,33 +29,54 @@ class Trace:
     strategy: Strategy = "api"
     patterns: set[Strategy] = field(default_factory=set)
     broker: Broker | None = None
+    broker_scores: dict[Broker, float] = field(default_factory=lambda: dict.fromkeys(BROKERS, 0.0))
+    brokers_excluded: set[Broker] = field(default_factory=set)
 
 
-def recommend(answers: Mapping[str, AnswerValue], rules: RuleSet | None = None) -> Recommendation:
-    """The recommendation for validated, defaulted answers."""
+def recommend(
+    answers: Mapping[str, AnswerValue],
+    rules: RuleSet | None = None,
+    given: Iterable[str] | None = None,
+) -> Recommendation:
+    """The recommendation for validated, defaulted answers.
+
+    ``given`` names the answers the user gave (the rest are defaults); None means all.
+    """
     rules = rules or load_rules()
-    return _recommendation(answers, evaluate(answers, rules), rules)
+    return _recommendation(answers, evaluate(answers, rules), rules, given)
+
+
+def _outcome(rules: RuleSet) -> Callable[[Mapping[str, AnswerValue]], explain.Outcome]:
+    def outcome(answers: Mapping[str, AnswerValue]) -> explain.Outcome:
+        trace = evaluate(answers, rules)
+        return trace.strategy, trace.broker
+
+    return outcome
 
 
 def evaluate(answers: Mapping[str, AnswerValue], rules: RuleSet) -> Trace:
     """Run both stages and return the full trace."""
     trace = Trace()
-    for item in rules.rules:
-        if not item.second_stage and item.condition.holds(answers):
+    first, second = rules.stages
+    for item in first:
+        if item.condition.holds(answers):
             _score(trace, item)
     remaining = [s for s in STRATEGIES if s not in trace.excluded] or list(STRATEGIES)
     trace.strategy = max(remaining, key=lambda s: (trace.scores[s], -STRATEGIES.index(s)))
     trace.patterns = {trace.strategy}
-    pending = [item for item in rules.rules if item.second_stage]
+    pending = list(second)
     progress = True
     while progress:
         progress = False
-        for item in list(pending):
-            if trace.patterns & set(item.rule.applies_to) and item.condition.holds(answers):
-                pending.remove(item)
+        waiting = []
+        for item in pending:
+            if not item.applies.isdisjoint(trace.patterns) and item.condition.holds(answers):
                 trace.fired.append(item)
                 trace.patterns.update(item.rule.add_patterns)
                 progress = True
+            else:
+                waiting.append(item)
+        pending = waiting
     trace.broker = _broker(trace) if "event" in trace.patterns else None
     return trace
 
@@ -73,8 +94,7 @@ def _score(trace: Trace, item: LoadedRule) -> None:
 
 
 def _broker(trace: Trace) -> Broker | None:
-    scores = dict.fromkeys(BROKERS, 0.0)
-    ruled_out: set[Broker] = set()
+    scores, ruled_out = trace.broker_scores, trace.brokers_excluded
     for item in trace.fired:
         for broker, delta in item.rule.broker_scores.items():
             scores[broker] += delta
@@ -85,42 +105,28 @@ def _broker(trace: Trace) -> Broker | None:
     return max(candidates, key=lambda b: (scores[b], -BROKERS.index(b)))
 
 
-def _why_not(
-    strategy: Strategy, answers: Mapping[str, AnswerValue], trace: Trace, rules: RuleSet
-) -> list[str]:
-    """Why a losing option lost, beyond the rules that scored it down.
+def _why_not(strategy: Strategy, trace: Trace) -> list[str]:
+    """Why a losing option lost, when no rule scored it down enough to say so.
 
     Without this an option no rule spoke against would be listed with no reason at all,
-    although it lost: its gap to the winner, and the rules that would have favoured it
-    with the part of their condition these answers fail, say why. Excluded options
-    already carry the exclusion, which is the whole reason.
+    although it lost. Which answers would make it win is what the flip points say.
+    Excluded options already carry the exclusion, which is the whole reason.
     """
     if strategy == trace.strategy or strategy in trace.excluded:
         return []
-    score, best = trace.scores[strategy], trace.scores[trace.strategy]
-    if score < best:
-        gap = best - score
-        lines = [f"why not: it scores {score:g}, {gap:g} below {trace.strategy} ({best:g})"]
-    else:
-        lines = [
-            f"why not: it ties with {trace.strategy} at {best:g}; "
-            f"ties go to the earlier of {', '.join(STRATEGIES)}"
-        ]
-    fired = {item.id for item in trace.fired}
-    for item in rules.rules:
-        delta = item.rule.scores.get(strategy, 0.0)
-        if item.second_stage or item.id in fired or delta <= 0:
-            continue
-        failed = "; ".join(conditions.unmet(item.condition, answers))
-        lines.append(
-            f"why not: {item.rule.title} (`{item.id}`, {strategy} +{delta:g}) "
-            f"does not apply: {failed}"
-        )
-    return lines
+    if trace.scores[strategy] < trace.scores[trace.strategy]:
+        return [f"why not: the rules that apply favour {trace.strategy} over it"]
+    return [
+        f"why not: it ties with {trace.strategy}, and ties go to the first of "
+        f"{', '.join(STRATEGIES)}"
+    ]
 
 
 def _recommendation(
-    answers: Mapping[str, AnswerValue], trace: Trace, rules: RuleSet
+    answers: Mapping[str, AnswerValue],
+    trace: Trace,
+    rules: RuleSet,
+    given: Iterable[str] | None,
 ) -> Recommendation:
     def rank_key(strategy: Strategy) -> tuple[bool, float, int]:
         return (strategy in trace.excluded, -trace.scores[strategy], STRATEGIES.index(strategy))
@@ -129,10 +135,11 @@ def _recommendation(
         RankedOption(
             strategy=s,
             score=trace.scores[s],
-            reasons=trace.reasons[s] + _why_not(s, answers, trace, rules),
+            reasons=trace.reasons[s] + _why_not(s, trace),
         )
         for s in sorted(STRATEGIES, key=rank_key)
     ]
+    chosen = None if given is None else set(given)
     practices: dict[str, Practice] = {}
     warnings: dict[str, Warning] = {}
     for item in trace.fired:
@@ -153,4 +160,10 @@ def _recommendation(
         warnings=list(warnings.values()),
         rules_fired=[item.id for item in trace.fired],
         answers=dict(answers),
+        answers_given=[key for key in answers if chosen is None or key in chosen],
+        runner_up=explain.runner_up(trace),
+        broker_runner_up=explain.broker_runner_up(trace),
+        factors=explain.factors(trace),
+        flips=explain.flips(answers, trace, rules, _outcome(rules)),
+        rules=explain.cited(trace),
     )

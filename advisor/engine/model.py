@@ -9,6 +9,7 @@ only when one of those patterns is part of the recommendation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,7 +43,9 @@ class Rule(_Data):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$")
     title: str = Field(min_length=1)
     explain: str = Field(min_length=1, description="The reason shown to the user.")
-    source: str = Field(min_length=1, description="Seed section or public reference.")
+    source: str = Field(
+        min_length=1, description="Public references (URLs) or a section of a guide in docs/."
+    )
     when: Any = Field(None, description="Condition over the answers; absent = always.")
     applies_to: tuple[Strategy, ...] = Field(
         (), description="Second stage: fire only when one of these patterns is chosen."
@@ -96,6 +99,11 @@ class LoadedRule:
     def second_stage(self) -> bool:
         return bool(self.rule.applies_to)
 
+    @cached_property
+    def applies(self) -> frozenset[Strategy]:
+        """The patterns a second-stage rule attaches to (cached: evaluation asks often)."""
+        return frozenset(self.rule.applies_to)
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -103,6 +111,14 @@ class RuleSet:
 
     rules: tuple[LoadedRule, ...]
     table: tuple[DecisionRow, ...]
+
+    @cached_property
+    def stages(self) -> tuple[tuple[LoadedRule, ...], tuple[LoadedRule, ...]]:
+        """The first-stage rules and the second-stage ones, each in order."""
+        return (
+            tuple(item for item in self.rules if not item.second_stage),
+            tuple(item for item in self.rules if item.second_stage),
+        )
 
     def get(self, rule_id: str) -> LoadedRule | None:
         """The rule with this id, if any."""

@@ -164,35 +164,74 @@ def _pattern_witnesses(rules: RuleSet) -> list[Answers]:
 def _space(
     rules: Iterable[LoadedRule], bases: Iterable[Answers] | None = None
 ) -> Iterator[Answers]:
-    """Answer sets varying only the facts ``rules`` read, over their boundary values.
+    """Answer sets varying only the facts ``rules`` read, one per way those rules can hold.
 
-    The other answers come from each of ``bases`` in turn (default: the defaults).
+    Two answer sets on which each of ``rules`` holds alike behave alike for them, so
+    one of each suffices. The facts fall into groups no rule reads across; each group's
+    values (one per class its comparisons tell apart) are enumerated alone, kept once
+    per distinct set of its rules holding, and the groups are then combined. This keeps
+    the search exact and small as questions are added. The other answers come from each
+    of ``bases`` in turn (default: the defaults).
     """
-    used: set[str] = set()
-    bounds: dict[str, set[object]] = {}
-    for item in rules:
-        used |= conditions.facts_used(item.condition)
-        for fact, values in conditions.thresholds(item.condition).items():
-            bounds.setdefault(fact, set()).update(values)
-    keys = sorted(used)
-    choices = [_values(key, bounds.get(key, set())) for key in keys]
+    readers = list(rules)
+    groups = [_group_settings(keys, readers) for keys in _fact_groups(readers)]
     for base in bases or [_defaults()]:
-        for combo in itertools.product(*choices):
-            yield {**base, **dict(zip(keys, combo, strict=True))}
+        for combo in itertools.product(*groups):
+            answers = dict(base)
+            for setting in combo:
+                answers.update(setting)
+            yield answers
 
 
-def _values(key: str, compared: set[object]) -> list[AnswerValue]:
+def _fact_groups(rules: list[LoadedRule]) -> list[list[str]]:
+    """The facts ``rules`` read, grouped so that no rule reads facts of two groups."""
+    groups: list[set[str]] = []
+    for item in rules:
+        facts = conditions.facts_used(item.condition)
+        joined = [g for g in groups if g & facts]
+        merged = set(facts).union(*joined)
+        groups = [g for g in groups if not g & facts] + ([merged] if merged else [])
+    return [sorted(g) for g in sorted(groups, key=sorted)]
+
+
+def _group_settings(keys: list[str], rules: list[LoadedRule]) -> list[Answers]:
+    """One setting of ``keys`` per distinct set of the rules reading them that hold."""
+    mine = [item for item in rules if conditions.facts_used(item.condition) & set(keys)]
+    values = [_values(key, mine) for key in keys]
+    found: dict[tuple[bool, ...], Answers] = {}
+    for combo in itertools.product(*values):
+        setting = dict(zip(keys, combo, strict=True))
+        found.setdefault(tuple(item.condition.holds(setting) for item in mine), setting)
+    return list(found.values())
+
+
+def _values(key: str, rules: Iterable[LoadedRule] = ()) -> list[AnswerValue]:
+    """One value of ``key`` per class the comparisons of ``rules`` tell apart, default first."""
     question = next(q for q in questions() if q.key == key)
+    compares = [
+        c for item in rules for c in conditions.comparisons(item.condition) if c.fact == key
+    ]
+    candidates: list[AnswerValue]
     if question.type == "bool":
-        return [False, True]
-    if question.type == "choice":
-        return list(question.choices)
-    low = question.min or 0
-    points = {low}
-    for value in compared:
-        if isinstance(value, int):
-            points.update(v for v in (value - 1, value, value + 1) if v >= low)
-    return sorted(points)
+        candidates = [False, True]
+    elif question.type == "choice":
+        candidates = list(question.choices)
+    else:
+        low = question.min or 0
+        points = {low}
+        for compare in compares:
+            constants = compare.value if isinstance(compare.value, tuple) else (compare.value,)
+            points.update(
+                v for n in constants for v in (n, n + 1) if isinstance(n, int) and v >= low
+            )
+        candidates = sorted(points)
+    if question.default in candidates:
+        candidates.remove(question.default)
+        candidates.insert(0, question.default)
+    classes: dict[tuple[bool, ...], AnswerValue] = {}
+    for value in candidates:
+        classes.setdefault(tuple(c.holds({key: value}) for c in compares), value)
+    return list(classes.values())
 
 
 def _defaults() -> Answers:

@@ -119,7 +119,13 @@ def answers_schema() -> dict[str, Any]:
     # Metadata that `advisor new` records and `advisor check` reads (see answers_file.py).
     schema["properties"]["project"] = {
         "type": "object",
-        "description": "The project advisor new rendered: names, patterns, broker.",
+        "description": "The project advisor new rendered: names, patterns, broker. "
+        "advisor recommend names its ADR after owner_service, consumer_service and entity.",
+        "properties": {
+            "owner_service": {"type": "string", "description": "The service owning the data."},
+            "consumer_service": {"type": "string", "description": "The service reading it."},
+            "entity": {"type": "string", "description": "The shared entity (PascalCase)."},
+        },
     }
     schema["properties"]["compatibility"] = {
         "enum": sorted(COMPATIBILITIES),

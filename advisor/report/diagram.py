@@ -39,20 +39,33 @@ def mermaid(
         ]
     if "event" in rec.patterns:
         broker = rec.broker or "broker"
-        lines += [
-            f"    outbox[({_label('outbox')})]",
-            f"    relay[{_label('outbox relay')}]",
-            f"    broker{{{{{_label(broker)}}}}}",
-            f"    dlq[({_label('dead letters')})]",
-            f"    owner -->|{_label('change + event, one transaction')}| outbox",
-            "    outbox --> relay",
-            f"    relay -->|{_label(entity + ' events')}| broker",
-            "    broker --> consumer",
-            "    consumer -. poison .-> dlq",
-        ]
+        lines += [f"    broker{{{{{_label(broker)}}}}}", f"    dlq[({_label('dead letters')})]"]
+        lines += _publisher(rec, entity)
+        lines += ["    broker --> consumer", "    consumer -. poison .-> dlq"]
     if "replica" in rec.patterns:
         lines += [
             f"    replica[({_label('local ' + entity + ' replica, read-only')})]",
             f"    consumer -->|{_label('projector applies events')}| replica",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _publisher(rec: Recommendation, entity: str) -> list[str]:
+    """How changes reach the broker, by where they originate (the change_origin answer)."""
+    events = _label(entity + " events")
+    origin = rec.answers.get("change_origin", "owned-database")
+    if origin == "unchangeable-database":
+        return [
+            f"    cdc[{_label('change data capture, e.g. Debezium')}]",
+            f"    ownerdb -->|{_label('transaction log')}| cdc",
+            f"    cdc -->|{events}| broker",
+        ]
+    if origin == "stream":
+        return [f"    owner -->|{events}| broker"]
+    return [
+        f"    outbox[({_label('outbox')})]",
+        f"    relay[{_label('outbox relay')}]",
+        f"    owner -->|{_label('change + event, one transaction')}| outbox",
+        "    outbox --> relay",
+        f"    relay -->|{events}| broker",
+    ]

@@ -254,6 +254,8 @@ class _Classes:
         if q.default in candidates:  # the default represents its class
             candidates.remove(q.default)
             candidates.insert(0, q.default)
+        #: Representatives already worked out, by value: the wizard asks about few values.
+        self._seen: dict[AnswerValue, AnswerValue] = {}
         self._by_signature: dict[tuple[bool, ...], AnswerValue] = {}
         for value in candidates:
             self._by_signature.setdefault(self._signature(value), value)
@@ -262,7 +264,10 @@ class _Classes:
 
     def representative(self, value: AnswerValue) -> AnswerValue:
         """The value standing for ``value``'s class (``value`` must be a valid answer)."""
-        return self._by_signature[self._signature(value)]
+        found = self._seen.get(value)
+        if found is None:
+            found = self._seen[value] = self._by_signature[self._signature(value)]
+        return found
 
     def _signature(self, value: AnswerValue) -> tuple[bool, ...]:
         return tuple(compare.holds({compare.fact: value}) for compare in self.compares)

@@ -4,7 +4,8 @@ They turn the free-text and list-shaped context values into safe literals, so th
 template never splices raw text into Python, TOML, YAML or JSON. The rules for the options
 themselves (validation, reserved and derived names) are in ``microservices_rules.py``,
 which advisor's own validation loads too; cookiecutter puts this folder on the import
-path while it renders.
+path while it renders. ``broker_profiles`` is the one table of the brokers the template
+renders (``brokers.json``, read by ``microservices_rules``).
 """
 
 import json
@@ -71,6 +72,11 @@ def project_problem(context):
     return "" if problem is None else f"{problem[0]}: {problem[1]}"
 
 
+def to_json(value):
+    """A JSON literal (non-ASCII kept, nothing HTML-escaped): valid YAML flow style too."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def pydantic_title(name):
     """The title pydantic gives a field named ``name``."""
     return str(name).title().replace("_", " ")
@@ -85,6 +91,7 @@ class Microservices(Extension):
             {
                 "fields": parse_fields,
                 "json_str": json_str,
+                "json": to_json,
                 "pytype": lambda kind: _PY[kind],
                 "jsontype": lambda kind: _JSON[kind],
                 "sample": lambda kind, which=0: _SAMPLES[kind][which],
@@ -95,6 +102,8 @@ class Microservices(Extension):
         environment.globals["reserved_names"] = rules.reserved_names
         environment.globals["project_problem"] = project_problem
         environment.globals["chosen_patterns"] = chosen_patterns
+        environment.globals["limits"] = rules.LIMITS
+        environment.globals["broker_profiles"] = rules.broker_profiles
         # Derived names, so cookiecutter.json and advisor derive them one way.
         for derive in (rules.package, rules.short_name, rules.sdk_package, rules.bff_service):
             environment.globals[derive.__name__] = derive

@@ -29,6 +29,17 @@ FIELD_TYPES = ("str", "int", "float", "bool")
 COMPATIBILITIES = (
     "FULL", "BACKWARD", "FORWARD", "FULL_TRANSITIVE", "BACKWARD_TRANSITIVE", "FORWARD_TRANSITIVE",
 )
+#: The owner's input limits: its columns' sizes, declared in its OpenAPI document and
+#: enforced at its door (the service's models.py and schemas.py, the post-generation hook's
+#: OpenAPI document). Ids: letters, digits, ".", "_" and "-", starting with a letter or digit.
+LIMITS = {
+    "id_max_length": 64,
+    "id_pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+    "text_max_length": 1000,
+    "text_pattern": r"^[^\x00]*$",
+    "int_min": -(2**31),
+    "int_max": 2**31 - 1,
+}
 MAX_NAME = 80
 MAX_SLUG = 40
 MAX_FIELDS = 30
@@ -50,9 +61,21 @@ _REQUIREMENT = re.compile(
 )
 
 
+def broker_profiles():
+    """The brokers the template renders, from ``brokers.json``: ``{name: profile}``.
+
+    A profile holds what differs between brokers as values (URLs, the FastStream extra, the
+    compose service, dead-letter naming, AsyncAPI server and bindings, docs phrases); what
+    differs in code is in ``templates/brokers/<name>/``. Templates read a profile as
+    ``broker_profiles()[cookiecutter.broker]``.
+    """
+    data = json.loads((HERE / "brokers.json").read_text(encoding="utf-8"))
+    return dict(data["brokers"])
+
+
 def brokers():
-    """The brokers the template renders: the choices of ``broker`` in cookiecutter.json."""
-    return tuple(json.loads((HERE / "cookiecutter.json").read_text(encoding="utf-8"))["broker"])
+    """The names of the brokers the template renders, in the table's order."""
+    return tuple(broker_profiles())
 
 
 def reserved_names():

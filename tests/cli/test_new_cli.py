@@ -52,7 +52,7 @@ def run(
         ("--owner", ""),
         ("--name", ""),
         ("--entity", ""),
-        ("--broker", "nats"),
+        ("--broker", "sns-sqs"),
         ("--pattern", "api,../x"),
     ],
 )

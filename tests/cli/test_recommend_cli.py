@@ -29,6 +29,13 @@ CONTRACT_KEYS = [
     "warnings",
     "rules_fired",
     "answers",
+    # Added later, in the same schema_version: additive only.
+    "answers_given",
+    "runner_up",
+    "broker_runner_up",
+    "factors",
+    "flips",
+    "rules",
 ]
 
 
@@ -65,6 +72,112 @@ def test_markdown_is_an_adr() -> None:
     done = advisor("recommend", "--answers", str(EXAMPLE), "--format", "markdown")
     assert done.stdout.startswith("# ")
     assert "## Decision Outcome" in done.stdout and "```mermaid" in done.stdout
+
+
+def test_the_adr_takes_names_from_flags_and_is_numbered_after_the_records_there(
+    tmp_path: Path,
+) -> None:
+    records = tmp_path / "docs" / "adr"
+    records.mkdir(parents=True)
+    (records / "0004-use-postgres.md").write_text("# 4. Use PostgreSQL\n", encoding="utf-8")
+    done = advisor(
+        "recommend",
+        "--answers",
+        str(EXAMPLE),
+        "--format",
+        "markdown",
+        "--owner",
+        "billing",
+        "--consumer",
+        "shop",
+        "--entity",
+        "Invoice",
+        "--adr-dir",
+        str(records),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# 5. Share Invoice data with shop: ")
+    assert "user-service" not in done.stdout and "order-service" not in done.stdout
+    assert re.search(r"^\* Date: \d{4}-\d{2}-\d{2}$", done.stdout, re.MULTILINE)
+    elsewhere = advisor(
+        "recommend",
+        "--answers",
+        str(EXAMPLE),
+        "--format",
+        "markdown",
+        "--adr-dir",
+        str(tmp_path / "none-here"),
+    )
+    assert elsewhere.stdout.startswith("# 1. Share User data with order-service: ")
+
+
+def test_the_adr_takes_names_from_the_answers_files_project(tmp_path: Path) -> None:
+    answers = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    answers["project"] = {
+        "owner_service": "catalog",
+        "consumer_service": "pricing",
+        "entity": "Product",
+    }
+    path = tmp_path / "answers.yml"
+    path.write_text(yaml.safe_dump(answers), encoding="utf-8")
+    none = str(tmp_path / "adr")
+    done = advisor("recommend", "--answers", str(path), "--format", "markdown", "--adr-dir", none)
+    assert done.stdout.startswith("# 1. Share Product data with pricing: ")
+    flagged = advisor(
+        "recommend",
+        "--answers",
+        str(path),
+        "--format",
+        "markdown",
+        "--entity",
+        "Item",
+        "--adr-dir",
+        none,
+    )
+    assert flagged.stdout.startswith("# 1. Share Item data with pricing: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--owner", "Billing Service"], "--owner: must be a lowercase slug like 'user-service'"),
+        (["--entity", "invoice"], "--entity: must be a PascalCase name like 'User'"),
+        (["--consumer", "a" * 41], "--consumer: must be a lowercase slug"),
+    ],
+)
+def test_bad_adr_names_are_one_line_and_exit_2(args: list[str], message: str) -> None:
+    done = advisor("recommend", "--answers", str(EXAMPLE), "--format", "markdown", *args)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(f"advisor: error: {message}") and done.stderr.count("\n") == 1
+
+
+def test_json_tells_given_answers_from_defaults_and_how_it_decided() -> None:
+    done = advisor(
+        "recommend",
+        "--freshness",
+        "seconds",
+        "--reads-per-second",
+        "5000",
+        "--writes-per-second",
+        "100",
+        "--format",
+        "json",
+    )
+    data = json.loads(done.stdout)
+    assert data["answers_given"] == ["freshness", "reads_per_second", "writes_per_second"]
+    assert (data["strategy"], data["runner_up"]) == ("replica", "event")
+    assert {
+        "answer": "reads_per_second",
+        "now": 5000,
+        "to": 999,
+        "bound": "lte",
+        "strategy": "event",
+        "broker": "rabbitmq",
+    } in data["flips"]
+    assert all(ref["urls"] for ref in data["rules"])
+    assert [f["rule"] for f in data["factors"] if f["decides"] == "broker"] == [
+        "broker.simple-routing"
+    ]
 
 
 def test_strict_fails_on_an_error_level_warning() -> None:
@@ -356,15 +469,27 @@ def test_wizard_gives_the_same_json_as_flags(tmp_path: Path) -> None:
     child.sendline("40")
     child.expect("changes to that data")
     child.sendline("3000")  # churn: enough for the number of consumers to matter
-    child.expect("How many services")
+    child.expect("see that change")
+    child.send("n")  # confirm takes one key
+    child.expect("enforce a rule")
+    child.send("n")
+    child.expect("How many services need")
     child.send(BACKSPACE)  # the default, 1, is pre-filled
     child.sendline("2")
+    child.expect("kind of consumer")
+    child.send("\r")  # service, the default
+    child.expect("own the data")
+    child.sendline("")  # the default, 1, is pre-filled
     child.expect("keep working while the owner is down")
-    child.send("y")  # confirm takes one key
+    child.send("y")
     child.expect("internal tooling")
-    child.send("n")  # confirm takes one key
+    child.send("n")
     child.expect("one database today")
-    child.send("n")  # confirm takes one key
+    child.send("n")
+    child.expect("personal data")
+    child.send("n")
+    child.expect("changes originate")
+    child.send("\r")  # owned-database, the default
     child.expect("re-read history")
     child.send("y")  # confirm takes one key
     child.expect("ordering")
@@ -391,10 +516,15 @@ def test_wizard_gives_the_same_json_as_flags(tmp_path: Path) -> None:
         "--existing-broker",
         "rabbitmq",
     )
-    wizard_json = child.before[child.before.index("{") :]
-    assert json.loads(wizard_json) == json.loads(flags.stdout)
+    wizard = json.loads(child.before[child.before.index("{") :])
+    by_flags = json.loads(flags.stdout)
+    # The wizard's answers all count as given, the defaults accepted at a prompt too.
+    asked = wizard.pop("answers_given")
+    assert set(by_flags.pop("answers_given")) < set(asked)
+    assert "personal_data" in asked and "same_language" not in asked  # skipped: cannot matter
+    assert wizard == by_flags
     replay = advisor("recommend", "--answers", str(tmp_path / "saved.yml"), "--format", "json")
-    assert replay.stdout == flags.stdout
+    assert json.loads(replay.stdout) == {**wizard, "answers_given": asked}
 
 
 def test_wizard_prompts_on_stderr_when_stdout_is_redirected(tmp_path: Path) -> None:
@@ -407,6 +537,12 @@ def test_wizard_prompts_on_stderr_when_stdout_is_redirected(tmp_path: Path) -> N
     child.sendline("5")
     child.expect("changes to that data")
     child.sendline("1")
+    child.expect("enforce a rule")
+    child.send("n")
+    child.expect("kind of consumer")
+    child.send("\r")
+    child.expect("own the data")
+    child.sendline("")
     child.expect("keep working while the owner is down")
     child.send("n")
     child.expect("internal tooling")
@@ -432,7 +568,10 @@ def test_wizard_prompts_on_stderr_when_stdout_is_redirected(tmp_path: Path) -> N
         "--internal-tooling",
         "--no-same-language",
     )
-    assert out.read_text(encoding="utf-8") == flags.stdout
+    wizard = json.loads(out.read_text(encoding="utf-8"))
+    by_flags = json.loads(flags.stdout)
+    assert wizard.pop("answers_given")[:3] == by_flags.pop("answers_given")[:3]
+    assert wizard == by_flags
 
 
 def test_wizard_rejects_a_bad_number_as_it_is_typed(tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ from advisor.engine.conditions import (
     facts_used,
     parse,
     thresholds,
-    unmet,
 )
 
 FACTS = {"freshness": "realtime", "reads_per_second": 0, "shared_database": False, "patterns": []}
@@ -84,42 +83,6 @@ def test_facts_and_thresholds() -> None:
     assert facts_used(condition) == {"reads_per_second", "freshness"}
     assert thresholds(condition) == {"reads_per_second": {100}, "freshness": {"hours"}}
     assert facts_used(conditions.ALWAYS) == set()
-
-
-@pytest.mark.parametrize(
-    ("raw", "facts", "expected"),
-    [
-        ({"freshness": "realtime"}, {"freshness": "hours"}, ["freshness = realtime (is hours)"]),
-        ({"freshness": "hours"}, {"freshness": "hours"}, []),
-        (
-            {"all": [{"shared_database": True}, {"reads_per_second": {"gte": 100}}]},
-            {"shared_database": False, "reads_per_second": 7},
-            ["shared_database = true (is false)", "reads_per_second >= 100 (is 7)"],
-        ),
-        (
-            {"shared_database": True, "reads_per_second": {"gte": 100}},
-            {"shared_database": True, "reads_per_second": 7},
-            ["reads_per_second >= 100 (is 7)"],
-        ),
-        (
-            {"any": [{"shared_database": True}, {"freshness": {"in": ["hours", "minutes"]}}]},
-            {"shared_database": False, "freshness": "realtime"},
-            [
-                "(shared_database = true or freshness in [hours, minutes]) "
-                "(freshness is realtime, shared_database is false)"
-            ],
-        ),
-        (
-            {"not": {"freshness": {"ne": "realtime"}}},
-            {"freshness": "seconds"},
-            ["not (freshness != realtime) (freshness is seconds)"],
-        ),
-    ],
-)
-def test_unmet_names_the_failing_part_and_the_value_seen(
-    raw: object, facts: dict[str, object], expected: list[str]
-) -> None:
-    assert unmet(parse(raw, FACTS), facts) == expected
 
 
 def test_describe_always() -> None:

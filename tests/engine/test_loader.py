@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -134,3 +135,14 @@ def test_message_stays_one_line_when_the_rule_id_has_newlines(rules_copy: Path) 
     with pytest.raises(RulesError) as caught:
         load_rules(rules_copy)
     assert "\n" not in str(caught.value)
+
+
+def test_every_rule_cites_a_public_url_and_only_guides_shipped_here() -> None:
+    """A reader can open every source: public URLs, or a guide in this repository's docs/."""
+    repo = rules_dir().parent
+    for item in load_rules().rules:
+        source = item.rule.source
+        assert "https://" in source, item.id
+        assert "seed" not in source.lower(), item.id
+        for path in re.findall(r"\bdocs/[\w./-]+\.md", source):
+            assert (repo / path).is_file(), (item.id, path)

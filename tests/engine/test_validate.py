@@ -113,7 +113,7 @@ def test_exclusion_of_an_added_pattern(
 def test_events_with_every_broker_excluded(
     add_rules: Callable[[list[dict[str, object]]], Path],
 ) -> None:
-    # broker.replay already rules out the queues when replay is needed; this takes the logs.
+    # Each rule leaves some broker; only together, on both answers, do they leave none.
     folder = add_rules(
         [
             {
@@ -122,12 +122,41 @@ def test_events_with_every_broker_excluded(
                 "applies_to": ["event"],
                 "when": {"writes_per_second": {"gte": 1000}},
                 "broker_exclude": ["kafka", "nats"],
-            }
+            },
+            {
+                **BASE,
+                "id": "extra.no-queues",
+                "applies_to": ["event"],
+                "when": {"needs_replay": True},
+                "broker_exclude": ["rabbitmq", "sns-sqs"],
+            },
         ]
     )
     problems = validate_rules(folder)
     assert len(problems) == 1, problems
     assert problems[0].startswith(
-        "rules broker.replay, extra.no-logs exclude every broker while events flow for {"
+        "rules extra.no-logs, extra.no-queues exclude every broker while events flow for {"
     )
     assert "needs_replay: True" in problems[0] and "writes_per_second: 1000" in problems[0]
+
+
+def test_contradictions_are_searched_over_the_new_questions(
+    add_rules: Callable[[list[dict[str, object]]], Path],
+) -> None:
+    # A front end can only call an API; ruling the API out for one that enforces an
+    # invariant leaves nothing, on answers only the new questions reach.
+    folder = add_rules(
+        [
+            {
+                **BASE,
+                "id": "extra.no-api-for-invariants",
+                "when": {"consumer_kind": "frontend", "enforces_invariant": True},
+                "exclude": ["api"],
+            }
+        ]
+    )
+    problems = validate_rules(folder)
+    assert problems, "the contradiction was not found"
+    for problem in problems:
+        assert "extra.no-api-for-invariants" in problem and "exclude every strategy" in problem
+        assert "consumer_kind: frontend" in problem and "enforces_invariant: True" in problem

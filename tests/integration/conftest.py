@@ -24,6 +24,12 @@ def rabbitmq_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def nats_url() -> str:
+    """The local NATS server with JetStream (127.0.0.1:4222; `.ci/run` starts one)."""
+    return infra.ensure_nats()
+
+
+@pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
     """A tansu Kafka-protocol broker on a free port for the whole session."""
     with infra.tansu() as bootstrap:

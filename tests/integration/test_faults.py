@@ -6,8 +6,9 @@ PostgreSQL in five phases of 2,000, each with its faults:
 1. every message delivered twice, and older changes replayed after newer ones;
 2. as 1, and the consumer SIGKILLed and restarted, twice;
 3. as 1, and the relay killed between a confirmed publish and marking the row sent;
-4. the broker gone twice: RabbitMQ's application stopped and started; for the in-memory
-   Kafka-protocol broker, every connection through a fault-injecting proxy dropped;
+4. the broker gone twice: RabbitMQ's application stopped and started; a private NATS
+   server stopped and started on its own store; for the in-memory Kafka-protocol broker,
+   every connection through a fault-injecting proxy dropped;
 5. as 1, and poison messages (malformed JSON, unknown type, schema-invalid data).
 
 Effects are counted by the database itself: a trigger records every write to the replica.
@@ -30,7 +31,7 @@ import asyncpg
 import httpx
 import pytest
 from support import clients, infra
-from support.mangler import MARK, KafkaMangler, Mangler, RabbitMangler
+from support.mangler import MARK, KafkaMangler, Mangler, NatsMangler, RabbitMangler
 from support.pipeline import Layout, Pipeline, eventually, put_once
 from support.projects import render_project
 from support.proxy import FaultProxy
@@ -43,6 +44,10 @@ POISON_ATTEMPTS = 2
 LAYOUT = Layout()
 CONSUMER_QUEUE = "order-service.user.events"
 DEAD_LETTERS = f"{CONSUMER_QUEUE}.dlq"
+#: The JetStream stream that stores the consumer's dead letters (NATS).
+DEAD_LETTER_STREAM = "order-service-user-dead-letters"
+#: The JetStream stream of the owner's events (NATS).
+EVENT_STREAM = "user-events"
 POISON = [
     b"{not json",
     json.dumps({"id": "p-unknown", "type": "user.renamed", "schemaversion": 1}).encode(),
@@ -142,33 +147,47 @@ class Load(threading.Thread):
 class Broker:
     """One broker under test: its URL for the project, its outage and its dead letters."""
 
-    def __init__(self, name: str, url: str, proxy: FaultProxy | None) -> None:
-        self.name, self.url, self.proxy = name, url, proxy
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        proxy: FaultProxy | None = None,
+        server: infra.NatsServer | None = None,
+    ) -> None:
+        self.name, self.url, self.proxy, self.server = name, url, proxy, server
 
     def outage(self, seconds: float) -> None:
         if self.proxy is not None:
             self.proxy.cut(seconds)
             time.sleep(seconds)
+        elif self.server is not None:
+            self.server.restart(down_s=seconds)
         else:
             infra.restart_rabbitmq_app(down_s=seconds)
 
     def mangler(self) -> Mangler:
         if self.name == "kafka":
             return KafkaMangler(self.url, LAYOUT.channel)
+        if self.name == "nats":
+            return NatsMangler(self.url, LAYOUT.channel)
         return RabbitMangler(self.url, LAYOUT.channel, CONSUMER_QUEUE)
 
     def publish_poison(self) -> None:
+        # Marked, so that the mangler leaves them alone: each must be dead-lettered once.
         if self.name == "kafka":
-            # Marked, so that the mangler leaves them alone: each must be dead-lettered once.
             clients.kafka_publish(
                 self.url, LAYOUT.channel, [(b"poison", raw) for raw in POISON], {MARK: b"1"}
             )
+        elif self.name == "nats":
+            clients.nats_publish(self.url, LAYOUT.channel, POISON, {MARK: "1"})
         else:
             clients.rabbit_publish(self.url, "", [(CONSUMER_QUEUE, raw) for raw in POISON])
 
     def dead_letters(self) -> list[clients.Record]:
         if self.name == "kafka":
             return clients.kafka_read(self.url, DEAD_LETTERS, len(POISON) + 1, deadline_s=10)
+        if self.name == "nats":
+            return clients.nats_stream_read(self.url, DEAD_LETTER_STREAM, DEAD_LETTERS)
         return clients.rabbit_queue_read(self.url, DEAD_LETTERS)
 
 
@@ -179,6 +198,10 @@ def broker(name: str) -> Iterator[Broker]:
         # tansu advertises the proxy, so every client (project and test) goes through it.
         with FaultProxy(proxy_port, "127.0.0.1", port) as proxy, infra.tansu(port, proxy_port):
             yield Broker(name, f"127.0.0.1:{proxy_port}", proxy)
+    elif name == "nats":
+        # A private server: the outage restarts it, and its streams start empty.
+        with infra.nats_server() as server:
+            yield Broker(name, server.url, server=server)
     else:
         # The queues are durable and named by the template: a private vhost starts them empty.
         with infra.rabbitmq_vhost() as url:
@@ -222,7 +245,7 @@ def phase(load: Load, faults: Callable[[Load], None], mangler: Mangler | None) -
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("broker_name", ["rabbitmq", "kafka"])
+@pytest.mark.parametrize("broker_name", ["rabbitmq", "kafka", "nats"])
 def test_nothing_lost_nothing_applied_twice(
     broker_name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -323,6 +346,8 @@ def test_nothing_lost_nothing_applied_twice(
                 )
             ]
             dead = bus.dead_letters()
+            # NATS: what the events stream holds, to tell whether it stored an event twice.
+            stored = clients.nats_stream_messages(bus.url, EVENT_STREAM) if bus.server else 0
             counts.bank()
         finally:
             pipeline.stop_all()
@@ -342,6 +367,10 @@ def test_nothing_lost_nothing_applied_twice(
 
     injected = sum(m.counts.copies for m in manglers)
     late = sum(m.counts.late_replays for m in manglers)
+    if broker_name == "nats":
+        # Each event once (a re-published one dropped by its Nats-Msg-Id), plus what the
+        # test itself wrote: the copies, the late replays and the poison.
+        assert stored == total + injected + late + len(POISON), "the stream kept a duplicate"
     with capsys.disabled():  # shown on a passing run too
         print(
             f"\n[{broker_name}] changes={total} sent={len(sent)} "

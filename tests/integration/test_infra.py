@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 import uuid
 
+import nats
 import pika
 import pytest
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
-from support import infra
+from support import clients, infra
 from support.proxy import FaultProxy
 
 
@@ -29,6 +31,32 @@ def test_rabbitmq_round_trip(rabbitmq_url: str) -> None:
         assert body == b"ping"
     finally:
         connection.close()
+
+
+def test_nats_jetstream_round_trip_on_the_shared_server(nats_url: str) -> None:
+    # Names of this run only: the shared server is used by others at the same time.
+    run = uuid.uuid4().hex[:8]
+    stream, subject = f"harness-{run}", f"harness.{run}"
+
+    async def create(delete: bool = False) -> None:
+        connection = await nats.connect(nats_url)
+        try:
+            jetstream = connection.jetstream()
+            if delete:
+                await jetstream.delete_stream(stream)
+            else:
+                await jetstream.add_stream(name=stream, subjects=[subject], duplicate_window=60)
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    try:
+        headers = {"Nats-Msg-Id": f"{run}-1"}
+        assert clients.nats_publish(nats_url, subject, [b"ping", b"ping"], headers) == [False, True]
+        [record] = clients.nats_stream_read(nats_url, stream, subject)
+        assert record.value == b"ping"
+    finally:
+        asyncio.run(create(delete=True))
 
 
 def _produce(bootstrap: str, topic: str, count: int) -> None:

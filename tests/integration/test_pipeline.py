@@ -13,10 +13,12 @@ from support import clients, infra
 from support.pipeline import Pipeline, eventually
 from support.projects import ALL_PATTERNS, render_project
 
+#: The JetStream stream the NATS project stores the owner's events in.
+EVENT_STREAM = "user-events"
 ENVELOPE = {"id", "source", "type", "specversion", "time", "data", "dataschema", "schemaversion"}
 
 
-@pytest.fixture(scope="module", params=["kafka", "rabbitmq"])
+@pytest.fixture(scope="module", params=["kafka", "rabbitmq", "nats"])
 def pipeline(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pipeline]:
@@ -25,7 +27,7 @@ def pipeline(
     out = tmp_path_factory.mktemp(f"pipeline-{broker}")
     project = render_project(out, patterns=ALL_PATTERNS, broker=broker)
     with (
-        infra.tansu() if broker == "kafka" else infra.rabbitmq_vhost() as broker_url,
+        infra.broker(broker) as broker_url,
         infra.postgres_databases("owner", "consumer") as databases,
     ):
         running = Pipeline(project, broker_url, databases, log_dir=out)
@@ -93,6 +95,18 @@ def test_an_independent_client_reads_plain_events(pipeline: Pipeline) -> None:
             ],
             30,
         )
+    elif broker == "nats":
+        pipeline.put(entity_id, {"name": "Nats Reader", "email": "n@example.com"})
+        records = eventually(
+            lambda: [
+                r
+                for r in clients.nats_stream_read(
+                    pipeline.broker_url, EVENT_STREAM, pipeline.layout.channel
+                )
+                if entity_id.encode() in r.value
+            ],
+            30,
+        )
     else:
         with clients.rabbit_tap(pipeline.broker_url, pipeline.layout.channel) as tap:
             pipeline.put(entity_id, {"name": "Rabbit Reader", "email": "r@example.com"})
@@ -105,6 +119,10 @@ def test_an_independent_client_reads_plain_events(pipeline: Pipeline) -> None:
     assert envelope["data"]["user_id"] == entity_id
     if broker == "kafka":
         assert records[-1].key == entity_id.encode()  # keyed by entity: per-entity order
+    elif broker == "nats":
+        # The event id is the stream's de-duplication id.
+        assert records[-1].headers["Nats-Msg-Id"] == envelope["id"].encode()
+        _the_stream_drops_the_event_published_again(pipeline, records[-1].value)
     else:
         assert records[-1].key == envelope["type"].encode()  # routed by event type
 
@@ -131,3 +149,29 @@ def test_the_sdk_reads_the_running_owner(pipeline: Pipeline) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == stored
+
+
+def _the_stream_drops_the_event_published_again(pipeline: Pipeline, event: bytes) -> None:
+    """The relay publishing an event again (a crash before marking it sent) stores nothing:
+    published here through the owner's own messaging module, as the relay would."""
+    script = (
+        "import asyncio, json, sys\n"
+        "from user_service import messaging\n"
+        "async def main():\n"
+        "    broker = messaging.make_broker(sys.argv[1])\n"
+        "    await broker.start()\n"
+        "    await messaging.publish(broker, json.loads(sys.argv[2]))\n"
+        "    await broker.stop()\n"
+        "asyncio.run(main())\n"
+    )
+    before = clients.nats_stream_messages(pipeline.broker_url, EVENT_STREAM)
+    done = subprocess.run(
+        [sys.executable, "-c", script, pipeline.broker_url, event.decode()],
+        cwd=pipeline.project,
+        env={"PYTHONPATH": "services", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert clients.nats_stream_messages(pipeline.broker_url, EVENT_STREAM) == before

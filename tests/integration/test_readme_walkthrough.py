@@ -67,13 +67,12 @@ def stop_group(pgid: int, grace_s: float = 20) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-@pytest.mark.parametrize("broker", ["rabbitmq", "kafka"])
+@pytest.mark.parametrize("broker", ["rabbitmq", "kafka", "nats"])
 def test_readme_walkthrough(broker: str, tmp_path: Path) -> None:
     for port in (8001, 8002):
         assert not infra.port_open("127.0.0.1", port), f"port {port} is taken"
     project = render_project(tmp_path, patterns=ALL_PATTERNS, broker=broker)
-    broker_cm = infra.tansu() if broker == "kafka" else infra.rabbitmq_vhost()
-    with broker_cm as broker_url, make_dev(project, broker_url):
+    with infra.broker(broker) as broker_url, make_dev(project, broker_url):
         log = project / "make-dev.log"
         for port in (8001, 8002):
             try:

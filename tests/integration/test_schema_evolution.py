@@ -96,6 +96,11 @@ def broker_url(broker: str) -> Iterator[str]:
     if broker == "kafka":
         with infra.tansu() as bootstrap:
             yield bootstrap
+    elif broker == "nats":
+        # The stream keeps every event: the v2 consumer's own durable consumer reads it
+        # from the start, a replay with nothing captured.
+        with infra.nats_server() as server:
+            yield server.url
     else:
         with infra.rabbitmq_vhost() as url:
             yield url
@@ -125,7 +130,7 @@ def logged(pipeline: Pipeline, name: str, text: str) -> bool:
     return text in pipeline.process(name).tail(100_000)
 
 
-@pytest.mark.parametrize("broker", ["kafka", "rabbitmq"])
+@pytest.mark.parametrize("broker", ["kafka", "rabbitmq", "nats"])
 def test_v1_reads_v2_and_v2_replays_v1_into_the_same_replica(broker: str, tmp_path: Path) -> None:
     v1_project, v2_project = (
         render_project(
@@ -216,6 +221,8 @@ def phase_one(v1: Pipeline, url: str, broker: str, run: str) -> int:
     body = json.dumps(v2_event(newcomer)).encode()
     if broker == "kafka":
         clients.kafka_publish(url, v1.layout.channel, [(newcomer.encode(), body)])
+    elif broker == "nats":
+        clients.nats_publish(url, v1.layout.channel, [body])
     else:
         clients.rabbit_publish(url, v1.layout.channel, [(UPSERTED, body)])
 

@@ -15,7 +15,7 @@ from support.projects import ALL_PATTERNS, render_project, run, tool
 ASYNCAPI_VALIDATOR = Path(__file__).parent / "asyncapi"
 
 
-@pytest.fixture(scope="module", params=["kafka", "rabbitmq"])
+@pytest.fixture(scope="module", params=["kafka", "rabbitmq", "nats"])
 def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project with every pattern, rendered once per broker."""
     out = tmp_path_factory.mktemp(f"validators-{request.param}")

@@ -65,7 +65,7 @@ def _spec(**values: object):  # type: ignore[no-untyped-def]
         ("name", "   ", "--name"),
         ("name", "x" * 81, "--name"),
         ("name", "!!!", "--name"),  # nothing to make a folder name from
-        ("broker", "nats", "--broker"),
+        ("broker", "sns-sqs", "--broker"),
         ("compatibility", "NONE", "--compatibility"),
         ("patterns", "api,graphql", "--pattern"),
         ("patterns", "", "--pattern"),
@@ -185,9 +185,13 @@ def test_flags_override_the_recommendation_but_none_does_not() -> None:
     assert spec.broker == "kafka"
 
 
-@pytest.mark.parametrize("broker", ["nats", "sns-sqs"])
+@pytest.mark.parametrize("broker", ["sns-sqs"])
 def test_unrenderable_broker_asks_for_broker_flag(broker: str) -> None:
-    with pytest.raises(RenderError, match=r"--broker kafka\|rabbitmq"):
+    with pytest.raises(RenderError, match=r"--broker kafka\|rabbitmq\|nats"):
         spec_from_recommendation(_rec(["event"], broker))
     spec = spec_from_recommendation(_rec(["event"], broker), {"broker": "rabbitmq"})
     assert spec.broker == "rabbitmq"
+
+
+def test_a_recommended_nats_renders_without_a_flag() -> None:
+    assert spec_from_recommendation(_rec(["event"], "nats")).broker == "nats"

@@ -2,11 +2,13 @@
 
 confluent-kafka (librdkafka) and pika read and write what the projects' FastStream
 clients (aiokafka, aio-pika) wrote, proving the events are plain Kafka records and
-plain AMQP messages.
+plain AMQP messages. For NATS, nats-py is the client FastStream wraps too, used here
+directly through JetStream's own API (no FastStream in between).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -15,8 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import nats
 import pika
 from confluent_kafka import Consumer, Producer, TopicPartition
+from nats.js.api import DeliverPolicy
 
 
 @dataclass(frozen=True)
@@ -133,3 +137,73 @@ def rabbit_queue_read(url: str, queue: str) -> list[Record]:
             records.append(Record(None, body, headers))
     finally:
         connection.close()
+
+
+def nats_stream_read(url: str, stream: str, subject: str, deadline_s: float = 5) -> list[Record]:
+    """Every message a JetStream stream holds on ``subject``, from its first (the stream
+    keeps them: nothing is taken off)."""
+
+    async def read() -> list[Record]:
+        connection = await nats.connect(url)
+        try:
+            jetstream = connection.jetstream()
+            info = await jetstream.stream_info(stream)
+            # An ephemeral consumer from the first message: it leaves no trace behind.
+            subscription = await jetstream.pull_subscribe(
+                subject,
+                stream=stream,
+                config=nats.js.api.ConsumerConfig(
+                    deliver_policy=DeliverPolicy.ALL, inactive_threshold=30.0
+                ),
+            )
+            records: list[Record] = []
+            end = time.monotonic() + deadline_s
+            while len(records) < info.state.messages and time.monotonic() < end:
+                try:
+                    batch = await subscription.fetch(500, timeout=1)
+                except nats.errors.TimeoutError:
+                    continue
+                for message in batch:
+                    headers = {k: v.encode() for k, v in (message.headers or {}).items()}
+                    records.append(Record(message.subject.encode(), message.data, headers))
+                    await message.ack()
+            return records
+        finally:
+            await connection.close()
+
+    return asyncio.run(read())
+
+
+def nats_publish(
+    url: str, subject: str, bodies: list[bytes], headers: dict[str, str] | None = None
+) -> list[bool]:
+    """Publish raw messages to the JetStream stream of ``subject``; per message, whether the
+    stream dropped it as a duplicate (by its ``Nats-Msg-Id``)."""
+
+    async def publish() -> list[bool]:
+        connection = await nats.connect(url)
+        try:
+            jetstream = connection.jetstream()
+            acks = [
+                await jetstream.publish(subject, body, headers=headers, timeout=10)
+                for body in bodies
+            ]
+            return [bool(ack.duplicate) for ack in acks]
+        finally:
+            await connection.close()
+
+    return asyncio.run(publish())
+
+
+def nats_stream_messages(url: str, stream: str) -> int:
+    """How many messages a JetStream stream holds."""
+
+    async def count() -> int:
+        connection = await nats.connect(url)
+        try:
+            info = await connection.jetstream().stream_info(stream)
+            return int(info.state.messages)
+        finally:
+            await connection.close()
+
+    return asyncio.run(count())

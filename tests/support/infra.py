@@ -1,4 +1,5 @@
-"""Real infrastructure for integration tests: RabbitMQ, a Kafka-protocol broker, PostgreSQL.
+"""Real infrastructure for integration tests: RabbitMQ, a Kafka-protocol broker, NATS with
+JetStream, PostgreSQL.
 
 With ``CI=true`` a missing service fails the test; elsewhere it skips, so a laptop
 without RabbitMQ can still run the rest of the suite.
@@ -12,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -147,6 +149,105 @@ def tansu(port: int | None = None, advertised_port: int | None = None) -> Iterat
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+# --- NATS with JetStream ----------------------------------------------------------------
+
+NATS_URL = "nats://127.0.0.1:4222"
+
+
+def ensure_nats() -> str:
+    """The local NATS server's URL (127.0.0.1:4222, JetStream on; `.ci/run` starts one)."""
+    if not port_open("127.0.0.1", 4222):
+        unavailable("NATS on 127.0.0.1:4222")
+    return NATS_URL
+
+
+def nats_binary() -> str | None:
+    """The nats-server binary (Debian's package installs it in /usr/sbin)."""
+    return shutil.which("nats-server") or shutil.which("nats-server", path="/usr/sbin")
+
+
+class NatsServer:
+    """A private nats-server with JetStream on a free port and its own store folder.
+
+    Tests that restart the server, or that use the names a rendered project gives its
+    streams, run their own: the shared server on 4222 is never restarted nor cluttered.
+    """
+
+    def __init__(self) -> None:
+        binary = nats_binary()
+        if binary is None:
+            unavailable("nats-server (Debian package nats-server)")
+            raise AssertionError("unreachable")
+        self.binary = binary
+        self.port = free_port()
+        self.store = Path(tempfile.mkdtemp(prefix="nats-store-"))
+        self.log = self.store.with_name(self.store.name + ".log")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> NatsServer:
+        args = ["-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)]
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [self.binary, *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        if not wait_port("127.0.0.1", self.port, 30):
+            raise RuntimeError(f"nats-server did not start: {self.log.read_text()[-2000:]}")
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def restart(self, down_s: float) -> None:
+        """Stop the server, wait, start it again on the same port and store (a broker restart).
+
+        The streams are on disk: stored messages and the durable consumers survive.
+        """
+        self.stop()
+        time.sleep(down_s)
+        self.start()
+
+
+@contextlib.contextmanager
+def nats_server() -> Iterator[NatsServer]:
+    """A private nats-server for the duration of the block; its store is removed after."""
+    server = NatsServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.store, ignore_errors=True)
+        server.log.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def broker(name: str, prefix: str = "test") -> Iterator[str]:
+    """A private broker of kind ``name``, yielding its URL: a tansu of its own (Kafka
+    protocol), a private virtual host on the local RabbitMQ, or a NATS server of its own
+    (the projects name their streams the same everywhere: a private server keeps other
+    runs out of them)."""
+    if name == "kafka":
+        with tansu() as bootstrap:
+            yield bootstrap
+    elif name == "nats":
+        with nats_server() as server:
+            yield server.url
+    else:
+        with rabbitmq_vhost(prefix) as url:
+            yield url
 
 
 # --- PostgreSQL -------------------------------------------------------------------------

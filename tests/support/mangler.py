@@ -8,11 +8,13 @@ consumer's channel:
   older change of an entity arrives after newer ones and only the version check can
   tell it is stale.
 
-It uses confluent-kafka and pika, which share no code with the generated project.
+It uses confluent-kafka and pika, which share no code with the generated project, and
+nats-py directly for NATS (the generated project reaches it through FastStream).
 """
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import itertools
 import json
@@ -23,6 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import nats
 import pika
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, Producer, TopicPartition
 
@@ -195,3 +198,43 @@ class RabbitMangler(Mangler):
 
     def _close(self) -> None:
         self.connection.close()
+
+
+class NatsMangler(Mangler):
+    """Taps the subject with a plain NATS subscription; writes copies to its stream.
+
+    A copy goes under a ``Nats-Msg-Id`` of its own, so the stream keeps it (as after its
+    duplicate window) and only the consumer's processed-ids table can drop it.
+    """
+
+    def __init__(self, url: str, subject: str, max_delay_s: float = 1.5) -> None:
+        super().__init__(max_delay_s)
+        self.url, self.subject = url, subject
+        self.tapped: list[tuple[bytes, bytes | None]] = []
+
+    def _open(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.connection = self.loop.run_until_complete(nats.connect(self.url))
+        self.jetstream = self.connection.jetstream()
+
+        async def tap(message: Any) -> None:
+            if MARK not in (message.headers or {}):  # not our own copy coming round
+                self.tapped.append((message.data, None))
+
+        self.loop.run_until_complete(self.connection.subscribe(self.subject, cb=tap))
+
+    def _poll(self) -> list[tuple[bytes, bytes | None]]:
+        self.loop.run_until_complete(asyncio.sleep(0.02))  # the tap runs meanwhile
+        ready, self.tapped = self.tapped, []
+        return ready
+
+    def _send(self, raw: bytes, key: bytes | None) -> None:
+        copy_id = f"{json.loads(raw)['id']}.copy-{uuid.uuid4().hex[:8]}"
+        headers = {MARK: "1", "Nats-Msg-Id": copy_id}
+        self.loop.run_until_complete(
+            self.jetstream.publish(self.subject, raw, headers=headers, timeout=10)
+        )
+
+    def _close(self) -> None:
+        self.loop.run_until_complete(self.connection.close())
+        self.loop.close()

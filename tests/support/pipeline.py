@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from support import infra
-from support.processes import ServiceProcess, uvicorn, wait_http
+from . import infra
+from .processes import ServiceProcess, uvicorn, wait_http
 
 T = TypeVar("T")
 

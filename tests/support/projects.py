@@ -6,11 +6,20 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from advisor.resources import templates_dir
 
 TEMPLATE = templates_dir() / "microservices"
 ALL_PATTERNS = "api,event,replica,sdk"
+
+
+def broker_profiles() -> dict[str, dict[str, Any]]:
+    """The template's broker table, read as the template reads it (``microservices_rules``)."""
+    from advisor.render.reserved import rules
+
+    profiles: dict[str, dict[str, Any]] = rules().broker_profiles()
+    return profiles
 
 
 def render_project(output_dir: Path, **context: str) -> Path:

@@ -28,7 +28,11 @@ NO_EVENTS = {
     "freshness": "seconds",
     "reads_per_second": 1,
     "writes_per_second": 1,
+    "read_your_writes": False,
+    "enforces_invariant": False,
     "consumers": 1,
+    "consumer_kind": "service",
+    "owners_per_view": 1,
     "must_survive_owner_outage": False,
     "internal_tooling": True,
     "same_language": False,
@@ -141,12 +145,17 @@ def test_the_wizard_asks_fewer_questions_when_fewer_matter(
     for kind in ("select", "confirm", "text"):
         monkeypatch.setattr(questionary, kind, lambda message, **kwargs: Scripted(message))
     answers = ask_answers(io.StringIO())
-    # Not consumers: with seconds of staleness, 1 read/s and 1 write/s, no number of
-    # consumers moves the strategy (the many-consumers point cannot close any gap).
+    # Not the broker questions, nor personal data or where changes originate: internal
+    # tooling in another language gets the API, and those only matter when events flow.
     assert asked == [
         "freshness",
         "reads_per_second",
         "writes_per_second",
+        "read_your_writes",
+        "enforces_invariant",
+        "consumers",
+        "consumer_kind",
+        "owners_per_view",
         "must_survive_owner_outage",
         "internal_tooling",
         "same_language",

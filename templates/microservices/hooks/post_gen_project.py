@@ -24,6 +24,7 @@ SDK = {{ 'True' if cookiecutter.__sdk else 'False' }}
 CLIENT = {{ 'True' if cookiecutter.__client else 'False' }}
 BFF = {{ 'True' if cookiecutter.__bff else 'False' }}
 BFF_PKG = {{ cookiecutter.__bff_pkg | json_str }}
+LIMITS = {{ limits | tojson }}
 {% raw %}
 ROOT = Path.cwd()
 OWNER = Path("services") / OWNER_PKG
@@ -40,7 +41,8 @@ PARTS = [
         Path("contracts") / "asyncapi.yaml",
         Path("tests") / "test_outbox.py", Path("tests") / "test_relay.py",
         Path("tests") / "test_consumer.py", Path("tests") / "test_contracts.py",
-        Path("tests") / "test_schema_evolution.py",
+        Path("tests") / "test_schema_evolution.py", Path("tests") / "test_relay_parking.py",
+        Path("tests") / "test_consumer_startup.py",
     ]),
     (EVENT and not REPLICA, [Path("tests") / "test_changes.py"]),
     (REPLICA, [
@@ -82,12 +84,31 @@ def _json_body(schema: dict) -> dict:
     return {"application/json": {"schema": schema}}
 
 
-def _ok(code: str, schema: dict | None) -> dict:
+def _ok(code: str, schema: dict | None, *refusals: str) -> dict:
     response: dict = {"description": "Successful Response"}
     if schema is not None:
         response["content"] = _json_body(schema)
-    return {code: response, "422": {"description": "Validation Error",
-                                    "content": _json_body(_ref("HTTPValidationError"))}}
+    return {code: response, **{status: REFUSALS[status] for status in refusals},
+            "422": {"description": "Validation Error",
+                    "content": _json_body(_ref("HTTPValidationError"))}}
+
+
+# The owner's refusals besides 422 (app.py): a version that does not match, a body too large.
+REFUSALS = {
+    "412": {"description": f"If-Match does not match the {SNAKE}'s current version"},
+    "413": {"description": "The body is over MAX_BODY_BYTES"},
+}
+
+
+def _field_schema(kind: str, name: str) -> dict:
+    """A field's schema with the limits of its column (schemas.py declares the same)."""
+    schema: dict = {"type": JSON_TYPES[kind]}
+    if kind == "str":
+        schema.update(maxLength=LIMITS["text_max_length"], pattern=LIMITS["text_pattern"])
+    elif kind == "int":
+        schema.update(maximum=LIMITS["int_max"], minimum=LIMITS["int_min"])
+    schema["title"] = title(name)
+    return schema
 
 
 def _operation(summary: str, op_id: str, responses: dict, params: list | None = None,
@@ -107,9 +128,17 @@ def static_openapi() -> dict:
     plural = f"/{e}s"
     item = f"/{e}s/{{{e}_id}}"
     slug = f"{e}s__{e}_id__"
+    id_schema = {"type": "string", "maxLength": LIMITS["id_max_length"],
+                 "pattern": LIMITS["id_pattern"]}
     id_param = {"name": f"{e}_id", "in": "path", "required": True,
-                "schema": {"type": "string", "title": title(f"{e}_id")}}
-    props = {name: {"type": JSON_TYPES[kind], "title": title(name)} for name, kind in FIELDS}
+                "schema": {**id_schema, "title": title(f"{e}_id")}}
+    if_match_text = (f"Only if the {e}'s current ETag is one of these (or `*`: it exists); "
+                     "else 412.")
+    if_match = {"name": "if-match", "in": "header", "required": False,
+                "schema": {"anyOf": [{"type": "string"}, {"type": "null"}],
+                           "description": if_match_text, "title": "If-Match"},
+                "description": if_match_text}
+    props = {name: _field_schema(kind, name) for name, kind in FIELDS}
     names = [name for name, _ in FIELDS]
     nullable_str = {"anyOf": [{"type": "string"}, {"type": "null"}]}
     health = {"description": "Successful Response", "content": _json_body(
@@ -123,22 +152,23 @@ def static_openapi() -> dict:
                                 "responses": {"200": health}}},
             plural: {
                 "post": _operation(f"Create {E}", f"create_{e}_{e}s_post",
-                                   _ok("201", _ref(f"{E}Out")), body=f"{E}In"),
+                                   _ok("201", _ref(f"{E}Out"), "413"), body=f"{E}In"),
                 "get": _operation(f"Export {E}s", f"export_{e}s_{e}s_get", _ok("200", _ref(f"{E}Page")), [
                     {"name": "after", "in": "query", "required": False,
-                     "schema": {**nullable_str, "title": "After"}},
+                     "schema": {"anyOf": [id_schema, {"type": "null"}], "title": "After"}},
                     {"name": "limit", "in": "query", "required": False,
                      "schema": {"type": "integer", "maximum": 1000, "minimum": 1,
                                 "default": 100, "title": "Limit"}},
                 ]),
             },
             item: {
-                "put": _operation(f"Put {E}", f"put_{e}_{slug}put", _ok("200", _ref(f"{E}Out")),
-                                  [id_param], body=f"{E}In"),
+                "put": _operation(f"Put {E}", f"put_{e}_{slug}put",
+                                  _ok("200", _ref(f"{E}Out"), "412", "413"),
+                                  [id_param, if_match], body=f"{E}In"),
                 "get": _operation(f"Get {E}", f"get_{e}_{slug}get", _ok("200", _ref(f"{E}Out")),
                                   [id_param]),
-                "delete": _operation(f"Delete {E}", f"delete_{e}_{slug}delete", _ok("204", None),
-                                     [id_param]),
+                "delete": _operation(f"Delete {E}", f"delete_{e}_{slug}delete",
+                                     _ok("204", None, "412"), [id_param, if_match]),
             },
         },
         "components": {"schemas": {

@@ -1,4 +1,6 @@
 {%- set e = cookiecutter.__entity_snake -%}
+{%- set b = broker_profiles()[cookiecutter.broker] -%}
+{%- import 'brokers/' ~ cookiecutter.broker ~ '/tests.py.j2' as part with context -%}
 """Shared fixtures: each service on its own SQLite file, HTTP through ASGI (no server, no Docker)."""
 
 from __future__ import annotations
@@ -13,13 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 {%- if cookiecutter.__event %}
-{%- if cookiecutter.broker == 'kafka' %}
-from faststream.kafka import TestKafkaBroker as TestBroker
-from faststream.kafka.annotations import KafkaMessage as Message
-{%- else %}
-from faststream.rabbit import TestRabbitBroker as TestBroker
-from faststream.rabbit.annotations import RabbitMessage as Message
-{%- endif %}
+{{ part.conftest_imports() }}
 {%- endif %}
 from {{ cookiecutter.__owner_pkg }}.app import create_app as create_owner_app
 
@@ -116,13 +112,13 @@ async def consumer(consumer_url: str) -> AsyncIterator[Any]:
 
 @pytest.fixture
 def dead_letters(consumer: Any) -> list[tuple[bytes, dict[str, str]]]:
-    """Messages the consumer dead-letters, captured by a subscriber on the dead-letter {{ 'topic' if cookiecutter.broker == 'kafka' else 'queue' }}."""
+    """Messages the consumer dead-letters, captured by a subscriber on the dead-letter {{ b.dead_letters.kind }}."""
     from {{ cookiecutter.__consumer_pkg }} import messaging
 
     parked: list[tuple[bytes, dict[str, str]]] = []
     seen: set[str] = set()
 
-    @consumer.broker.subscriber(messaging.DEAD_LETTERS)
+    @consumer.broker.subscriber({{ part.dead_letter_subscription() }})
     async def capture(message: Message) -> None:
         # A test subscriber is a consumer too: a redelivered dead letter is recorded once.
         idempotent_append(parked, seen, message.message_id, (message.body, dict(message.headers)))
@@ -134,18 +130,7 @@ async def _deliver(
     broker: Any, raw: bytes, key: bytes = b"k", routing_key: str = "{{ e }}.upserted", content_type: str | None = None
 ) -> None:
     """Publish raw bytes where the consumer listens (through the test broker)."""
-{%- if cookiecutter.broker == 'kafka' %}
-    del routing_key
-    headers = {"content-type": content_type} if content_type else None
-    await broker.publish(raw, topic="{{ e }}.events", key=key, headers=headers)
-{%- else %}
-    from {{ cookiecutter.__consumer_pkg }} import messaging
-
-    del key
-    await broker.publish(
-        raw, exchange=messaging.EXCHANGE, routing_key=routing_key, persist=True, content_type=content_type
-    )
-{%- endif %}
+    {{ part.deliver() }}
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
 {%- set e = cookiecutter.__entity_snake -%}
+{%- set b = broker_profiles()[cookiecutter.broker] -%}
+{%- import 'brokers/' ~ cookiecutter.broker ~ '/tests.py.j2' as part with context -%}
 """The relay publishes pending outbox rows to the broker and marks them sent."""
 
 from __future__ import annotations
@@ -10,12 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
-{%- if cookiecutter.broker == 'kafka' %}
-from faststream.kafka.annotations import KafkaMessage as Message
-{%- else %}
-from faststream.rabbit import RabbitQueue
-from faststream.rabbit.annotations import RabbitMessage as Message
-{%- endif %}
+{{ part.relay_imports() }}
 from {{ cookiecutter.__owner_pkg }} import messaging
 from {{ cookiecutter.__owner_pkg }}.models import OutboxMessage
 from {{ cookiecutter.__owner_pkg }}.relay import Publisher, relay_once
@@ -40,20 +37,12 @@ async def test_relay_publishes_each_entitys_changes_in_order_and_marks_sent(
     changes = ["id-0", "id-1", "id-0", "id-2", "id-0"]
     for entity_id in changes:
         await owner.put(f"/{{ e }}s/{entity_id}", json=new_{{ e }})
-    broker = messaging.make_broker("{{ 'localhost:9092' if cookiecutter.broker == 'kafka' else 'amqp://guest:guest@localhost:5672/' }}")
+    broker = messaging.make_broker({{ b.url.local | json_str }})
     received: list[tuple[dict[str, Any], Any]] = []
     seen: set[str] = set()
-{% if cookiecutter.broker == 'kafka' %}
-    @broker.subscriber(messaging.CHANNEL)
-    async def listen(message: Message) -> None:
-        envelope = json.loads(message.body)
-        idempotent_received(received, seen, envelope, message.raw_message.key)
-{% else %}
-    @broker.subscriber(RabbitQueue("relay-test", routing_key="{{ e }}.*"), exchange=messaging.EXCHANGE)
-    async def listen(message: Message) -> None:
-        envelope = json.loads(message.body)
-        idempotent_received(received, seen, envelope, message.raw_message.routing_key)
-{% endif %}
+
+    {{ part.relay_listen() }}
+
     async with test_broker(broker):
         sent = await relay_once(owner_app.state.db.sessions, lambda env: messaging.publish(broker, env))
         assert sent == len(changes)
@@ -64,11 +53,7 @@ async def test_relay_publishes_each_entitys_changes_in_order_and_marks_sent(
     # Different entities go concurrently, in any order; one entity's changes in order.
     assert sorted(envelope["subject"] for envelope, _ in received) == sorted(changes)
     assert [envelope["version"] for envelope, _ in received if envelope["subject"] == "id-0"] == [1, 2, 3]
-{%- if cookiecutter.broker == 'kafka' %}
-    assert all(key == envelope["subject"].encode() for envelope, key in received)
-{%- else %}
-    assert {key for _, key in received} == {"{{ e }}.upserted"}
-{%- endif %}
+    {{ part.relay_keys() }}
 
 
 async def test_a_failed_publish_leaves_the_row_pending(

@@ -1,5 +1,7 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
+{%- set b = broker_profiles()[cookiecutter.broker] -%}
+{%- import 'brokers/' ~ cookiecutter.broker ~ '/consumer.py.j2' as part with context -%}
 """The event consumer of {{ cookiecutter.consumer_service }} (FastStream).
 
 Run: ``python -m {{ cookiecutter.__consumer_pkg }}.consumer`` (reads ``BROKER_URL``, ``DATABASE_URL``{% if cookiecutter.__replica %}, ``OWNER_URL``{% endif %}).
@@ -9,11 +11,11 @@ Each message is handled so that the consumer keeps going whatever arrives:
 - idempotent: the effect and the inbox row (``processed_messages``) are written in ONE
   transaction, so a redelivered message is recognised and skipped;
 - batched: messages that arrive while a transaction is being written share the next one
-  (up to ``CONSUMER_BATCH``{% if cookiecutter.broker == 'kafka' %}, read from the topic in batches{% else %}, with up to ``CONSUMER_PREFETCH`` unacknowledged{% endif %}), applied in arrival
+  (up to ``CONSUMER_BATCH``, {{ b.docs.batching }}), applied in arrival
   order; if a batch fails, its messages are retried one by one, so one bad message cannot
   hold the others back;
 - poison (malformed JSON, unknown type, data breaking the contract schema): retrying
-  rarely fixes it, so it goes to the dead-letter {{ 'topic' if cookiecutter.broker == 'kafka' else 'queue' }} after ``CONSUMER_POISON_ATTEMPTS``
+  rarely fixes it, so it goes to the dead-letter {{ b.dead_letters.kind }} after ``CONSUMER_POISON_ATTEMPTS``
   attempts (1, that is at once, unless configured), with the error in the ``x-error``
   header;
 - any other failure (database down, a conflict) is retried with exponential backoff and
@@ -33,11 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faststream import AckPolicy, FastStream, StreamMessage
-{%- if cookiecutter.broker == 'kafka' %}
-from faststream.kafka.annotations import KafkaMessage as Message
-{%- else %}
-from faststream.rabbit import Channel
-{%- endif %}
+{{ part.imports() }}
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from {{ cookiecutter.__consumer_pkg }} import messaging
@@ -216,36 +214,8 @@ def create_consumer(settings: Settings | None = None, database_url: str | None =
         backoff_base=float(os.environ.get("CONSUMER_BACKOFF_SECONDS", "0.2")),
         max_batch=int(os.environ.get("CONSUMER_BATCH", "100")),
     )
-{% if cookiecutter.broker == 'kafka' %}
-    @broker.subscriber(
-        messaging.CHANNEL,
-        group_id=messaging.GROUP,
-        auto_offset_reset="earliest",
-        # Commit the offsets only once the handler returned; if it raised (the dead-letter
-        # topic unreachable), seek back so the batch is read again. (ACK would commit anyway.)
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=undecoded,
-        batch=True,
-        max_records=consumer.max_batch,
-    )
-    async def on_event(bodies: list[bytes], message: Message) -> None:
-        keys = [record.key for record in message.raw_message]
-        await consumer.handle_batch(list(zip(bodies, keys, strict=True)))
-{%- else %}
-    @broker.subscriber(
-        messaging.QUEUE,
-        exchange=messaging.EXCHANGE,
-        # Acknowledge only once the handler returned; if it raised (the dead-letter queue
-        # unreachable), nack so the broker redelivers it. (ACK would acknowledge anyway.)
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=undecoded,
-        # At most this many unacknowledged messages at a time: those waiting for the
-        # transaction being written make up the next batch.
-        channel=Channel(prefetch_count=int(os.environ.get("CONSUMER_PREFETCH", "100"))),
-    )
-    async def on_event(body: bytes) -> None:  # the body alone: no per-message context lookup
-        await consumer.handle(body)
-{%- endif %}
+
+    {{ part.subscriber() }}
 
     return consumer
 
@@ -262,10 +232,7 @@ async def prepare(consumer: Consumer) -> bool:
 
 
 async def after_start(consumer: Consumer, needs_bootstrap: bool) -> None:
-    """Once the broker runs (its queue exists, so no event is lost from here on){% if cookiecutter.__replica %}, copy what was there before{% endif %}."""
-{%- if cookiecutter.broker == 'rabbitmq' %}
-    await consumer.broker.declare_queue(messaging.DEAD_LETTERS)
-{%- endif %}
+    """Once the broker runs (its queue exists, so no event is lost from here on){% if cookiecutter.__replica %}, copy what was there before{% endif %}."""{{ part.after_start() }}
 {%- if cookiecutter.__replica %}
     if needs_bootstrap:
         from {{ cookiecutter.__consumer_pkg }} import bootstrap

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from {{ cookiecutter.__owner_pkg }}.db import Base
 
 #: Longest {{ e }} id (characters).
-ID_MAX_LENGTH = 64
-#: Longest text field (characters); raise it here and the API follows.
-TEXT_MAX_LENGTH = 1000
+ID_MAX_LENGTH = {{ limits.id_max_length }}
+#: Longest text field (characters); raise it here, in the API's OpenAPI document
+#: (``make openapi``) and in the consumer's columns.
+TEXT_MAX_LENGTH = {{ limits.text_max_length }}
 #: Integer fields are SQL INTEGER columns (SQLAlchemy's type for ``int``): 32 bits.
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+INT_MIN, INT_MAX = {{ limits.int_min }}, {{ limits.int_max }}
 
 
 class {{ E }}(Base):

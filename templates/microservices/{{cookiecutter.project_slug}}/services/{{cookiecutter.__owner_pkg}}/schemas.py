@@ -20,9 +20,11 @@ from {{ cookiecutter.__owner_pkg }}.models import INT_MAX, INT_MIN, TEXT_MAX_LEN
 
 #: What a {{ e }} id may be (the API checks it, with the id column's length, on every path and
 #: on ``after``): letters, digits, ``.``, ``_`` and ``-``, starting with a letter or digit.
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+ID_PATTERN = r"{{ limits.id_pattern }}"
+#: What a text field may hold: anything but NUL.
+TEXT_PATTERN = r"{{ limits.text_pattern }}"
 
-Text = Annotated[str, Field(strict=True, max_length=TEXT_MAX_LENGTH, pattern=r"^[^\x00]*$")]
+Text = Annotated[str, Field(strict=True, max_length=TEXT_MAX_LENGTH, pattern=TEXT_PATTERN)]
 Int32 = Annotated[int, Field(strict=True, ge=INT_MIN, le=INT_MAX)]
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Flag = Annotated[bool, Field(strict=True)]

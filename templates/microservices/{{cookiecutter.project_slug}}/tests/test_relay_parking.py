@@ -44,11 +44,6 @@ async def rows(app: FastAPI) -> list[OutboxMessage]:
 
 def test_the_broker_s_permanent_errors_are_exception_classes() -> None:
     assert all(issubclass(error, Exception) for error in messaging.PERMANENT_PUBLISH_ERRORS)
-{%- if cookiecutter.broker == 'kafka' %}
-    from aiokafka.errors import MessageSizeTooLargeError
-
-    assert MessageSizeTooLargeError in messaging.PERMANENT_PUBLISH_ERRORS
-{%- endif %}
 
 
 async def test_a_refused_change_is_parked_and_only_its_entity_waits(
@@ -182,7 +177,7 @@ def test_the_relay_process_logs_a_broker_outage_once_with_timestamps(tmp_path: P
             **os.environ,
             "PYTHONPATH": str(ROOT / "services"),
             "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-            "BROKER_URL": {{ '"127.0.0.1:%d" % port' if cookiecutter.broker == 'kafka' else '"amqp://guest:guest@127.0.0.1:%d/" % port' }},
+            "BROKER_URL": {{ broker_profiles()[cookiecutter.broker].url.on_port | json_str }}.format(port=port),
             "LOG_LEVEL": "INFO",
         }
         new = {{ '{' }}{% for name, kind in cookiecutter.fields | fields %}"{{ name }}": {{ kind | sample(0) }}, {% endfor %}{{ '}' }}

@@ -27,7 +27,7 @@ def test_the_consumer_waits_for_the_broker_and_logs_it_once(tmp_path: Path) -> N
             **os.environ,
             "PYTHONPATH": str(ROOT / "services"),
             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'consumer.db'}",
-            "BROKER_URL": {{ '"127.0.0.1:%d" % port' if cookiecutter.broker == 'kafka' else '"amqp://guest:guest@127.0.0.1:%d/" % port' }},
+            "BROKER_URL": {{ broker_profiles()[cookiecutter.broker].url.on_port | json_str }}.format(port=port),
             "CONSUMER_METRICS_PORT": str(free_port()),
             "LOG_LEVEL": "INFO",
         }
