@@ -158,6 +158,7 @@ class Publisher:
         self.broker: messaging.Broker | None = None
         self.outage = Outage("the broker")
         self.retry_at = 0.0
+        self.connect_timeout = 5.0
         # Concurrent publishes share one connection: only the first of them opens it.
         self._connecting = asyncio.Lock()
 
@@ -169,7 +170,9 @@ class Publisher:
                     raise BrokerUnavailable(f"backing off after {self.outage.attempts} failed connection attempt(s)")
                 broker = messaging.make_broker(self.broker_url)
                 try:
-                    await broker.start()
+                    # Some clients retry a first connection for minutes, silently (NATS):
+                    # an attempt with no answer by then counts as failed.
+                    await asyncio.wait_for(broker.start(), timeout=self.connect_timeout)
                 except Exception as exc:
                     self.retry_at = time.monotonic() + self.outage.failed(exc)
                     await self._stop(broker)
