@@ -253,13 +253,14 @@ async def start_consumer(database_url: str | None = None) -> Consumer:
     return consumer
 
 
-async def wait_for_broker(broker: messaging.Broker, base: float = 0.2, cap: float = 10.0) -> None:
-    """Connect, retrying with capped exponential backoff and jitter while no broker answers:
-    one log line when that starts, one when connected (instead of dying at start-up)."""
+async def wait_for_broker(broker: messaging.Broker, base: float = 0.2, cap: float = 10.0, timeout: float = 5.0) -> None:
+    """Connect, retrying with capped exponential backoff and jitter while no broker answers
+    (an attempt with no answer within ``timeout`` seconds counts as failed): one log line
+    when that starts, one when connected, instead of dying at start-up."""
     attempt = 0
     while True:
         try:
-            await broker.connect()
+            await asyncio.wait_for(broker.connect(), timeout=timeout)
         except Exception as exc:
             attempt += 1
             if attempt == 1:
