@@ -122,7 +122,7 @@ def test_v1_reads_v2_and_v2_replays_v1_into_the_same_replica(broker: str, tmp_pa
             tmp_path / name,
             patterns="event,replica",
             broker=broker,
-            consumer_service=service(layout),
+            consumer=service(layout),
         )
         for name, layout in (("v1", V1_CONSUMER), ("v2", V2_CONSUMER))
     )

@@ -274,7 +274,7 @@ def test_the_bff_is_a_service_of_its_own(rendered_bff: dict[str, Path], patterns
     ("values", "expected"),
     [
         ({"bff": "yes", "patterns": "event,replica"}, FailedHookException),
-        ({"bff": "yes", "patterns": "api", "owner_service": "order-bff"}, FailedHookException),
+        ({"bff": "yes", "patterns": "api", "owner": "order-bff"}, FailedHookException),
         ({"bff": "maybe"}, ValueError),
     ],
 )
@@ -289,10 +289,10 @@ def test_the_hooks_refuse_a_bff_that_cannot_work(
 def test_custom_names_and_field_types_work(tmp_path: Path) -> None:
     project = render(
         tmp_path,
-        project_name="Billing",
+        name="Billing",
         # Dashed, and not ending in -service: its SDK package is still an identifier.
-        owner_service="customer-profile",
-        consumer_service="invoice-service",
+        owner="customer-profile",
+        consumer="invoice-service",
         entity="Account",
         fields="holder:str,balance:float,age:int,active:bool",
         patterns="api,event,replica,sdk",
@@ -306,7 +306,7 @@ def test_custom_names_and_field_types_work(tmp_path: Path) -> None:
 
 def test_a_hostile_project_name_renders_valid_files(tmp_path: Path) -> None:
     name = "Quotes \" and ' back\\slash é 🚀"
-    project = render(tmp_path, project_name=name, patterns="api,event,replica,sdk")
+    project = render(tmp_path, name=name, patterns="api,event,replica,sdk")
     for path in project.rglob("*.py"):
         ast.parse(path.read_text("utf-8"), filename=str(path))
     for path in project.rglob("*.toml"):
@@ -327,10 +327,10 @@ def test_a_hostile_project_name_renders_valid_files(tmp_path: Path) -> None:
         ("entity", "user"),
         ("entity", "Bad-Name"),
         ("entity", "class"),
-        ("owner_service", "../evil"),
-        ("owner_service", "Owner Service"),
-        ("consumer_service", "x'; import os"),
-        ("consumer_service", "user-service"),
+        ("owner", "../evil"),
+        ("owner", "Owner Service"),
+        ("consumer", "x'; import os"),
+        ("consumer", "user-service"),
         ("fields", "class:str"),
         ("fields", "name:decimal"),
         ("fields", "Name:str"),

@@ -2,7 +2,7 @@
 {%- set e = cookiecutter.__entity_snake -%}
 {%- set b = broker_profiles()[cookiecutter.broker] -%}
 {%- import 'brokers/' ~ cookiecutter.broker ~ '/consumer.py.j2' as part with context -%}
-"""The event consumer of {{ cookiecutter.consumer_service }} (FastStream).
+"""The event consumer of {{ cookiecutter.consumer }} (FastStream).
 
 Run: ``python -m {{ cookiecutter.__consumer_pkg }}.consumer`` (reads ``BROKER_URL``, ``DATABASE_URL``{% if cookiecutter.__replica %}, ``OWNER_URL``{% endif %}).
 
