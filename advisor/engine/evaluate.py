@@ -25,7 +25,6 @@ class Trace:
     fired: list[LoadedRule] = field(default_factory=list)
     scores: dict[Strategy, float] = field(default_factory=lambda: dict.fromkeys(STRATEGIES, 0.0))
     excluded: dict[Strategy, list[str]] = field(default_factory=dict)
-    reasons: dict[Strategy, list[str]] = field(default_factory=lambda: {s: [] for s in STRATEGIES})
     strategy: Strategy = "api"
     patterns: set[Strategy] = field(default_factory=set)
     broker: Broker | None = None
@@ -72,8 +71,10 @@ def evaluate(answers: Mapping[str, AnswerValue], rules: RuleSet) -> Trace:
         for item in pending:
             if not item.applies.isdisjoint(trace.patterns) and item.condition.holds(answers):
                 trace.fired.append(item)
+                before = len(trace.patterns)
                 trace.patterns.update(item.rule.add_patterns)
-                progress = True
+                # Only a new pattern can make a waiting rule apply: then look again.
+                progress = progress or len(trace.patterns) > before
             else:
                 waiting.append(item)
         pending = waiting
@@ -86,11 +87,26 @@ def _score(trace: Trace, item: LoadedRule) -> None:
     trace.fired.append(item)
     for strategy, delta in rule.scores.items():
         trace.scores[strategy] += delta
-        prefix = "" if delta > 0 else "why not: "
-        trace.reasons[strategy].append(prefix + rule.explain)
     for strategy in rule.exclude:
         trace.excluded.setdefault(strategy, []).append(rule.id)
-        trace.reasons[strategy].append("excluded: " + rule.explain)
+
+
+def _reasons(trace: Trace) -> dict[Strategy, list[str]]:
+    """What each first-stage rule that fired says for or against each option, in order.
+
+    Worked out for the recommendation only: evaluation runs thousands of times per wizard
+    decision and needs none of this text.
+    """
+    reasons: dict[Strategy, list[str]] = {s: [] for s in STRATEGIES}
+    for item in trace.fired:
+        if item.second_stage:
+            continue
+        for strategy, delta in item.rule.scores.items():
+            prefix = "" if delta > 0 else "why not: "
+            reasons[strategy].append(prefix + item.rule.explain)
+        for strategy in item.rule.exclude:
+            reasons[strategy].append("excluded: " + item.rule.explain)
+    return reasons
 
 
 def _broker(trace: Trace) -> Broker | None:
@@ -131,11 +147,12 @@ def _recommendation(
     def rank_key(strategy: Strategy) -> tuple[bool, float, int]:
         return (strategy in trace.excluded, -trace.scores[strategy], STRATEGIES.index(strategy))
 
+    reasons = _reasons(trace)
     ranking = [
         RankedOption(
             strategy=s,
             score=trace.scores[s],
-            reasons=trace.reasons[s] + _why_not(s, trace),
+            reasons=reasons[s] + _why_not(s, trace),
         )
         for s in sorted(STRATEGIES, key=rank_key)
     ]

@@ -84,6 +84,7 @@ class Relevance:
         self.values = {key: classes.values for key, classes in self.classes.items()}
         #: Outcomes by class of each answer: finite, however many answer sets are asked about.
         self._outcomes: dict[tuple[AnswerValue, ...], Outcome] = {}
+        self._settings_memo: dict[tuple[object, ...], list[dict[str, AnswerValue]]] = {}
 
     def can_matter(self, key: str, answered: Mapping[str, AnswerValue]) -> bool:
         """See :func:`can_matter`."""
@@ -94,7 +95,7 @@ class Relevance:
             return False  # no rule that changes the outcome reads it
         context = _context(home, [g for g in groups if g is not home])
         base = {**{k: values[0] for k, values in self.values.items()}, **fixed}
-        options = [list(self._settings(group, fixed)) for group in context]
+        options = [self._settings(group, fixed) for group in context]
         for home_setting in self._home_settings(home, key, fixed):
             for chosen in itertools.product(*options):
                 around = dict(base)
@@ -130,15 +131,30 @@ class Relevance:
 
     def _settings(
         self, group: _Group, fixed: Mapping[str, AnswerValue]
-    ) -> Iterator[dict[str, AnswerValue]]:
-        """One setting of the group's answers per distinct set of its rules that hold."""
-        seen: set[tuple[bool, ...]] = set()
-        for setting in self._product(group.keys):
-            facts = {**fixed, **setting}
-            holding = tuple(item.condition.holds(facts) for item in group.rules)
-            if holding not in seen:
-                seen.add(holding)
-                yield setting
+    ) -> list[dict[str, AnswerValue]]:
+        """One setting of the group's answers per distinct set of its rules that hold.
+
+        Remembered per group and the known answers its rules read: the wizard asks
+        about the same groups again and again.
+        """
+        read = set().union(*(conditions.facts_used(item.condition) for item in group.rules))
+        memo = (
+            group.keys,
+            tuple(item.id for item in group.rules),
+            tuple(sorted((k, fixed[k]) for k in read if k in fixed)),
+        )
+        found = self._settings_memo.get(memo)
+        if found is None:
+            seen: set[tuple[bool, ...]] = set()
+            found = []
+            for setting in self._product(group.keys):
+                facts = {**fixed, **setting}
+                holding = tuple(item.condition.holds(facts) for item in group.rules)
+                if holding not in seen:
+                    seen.add(holding)
+                    found.append(setting)
+            self._settings_memo[memo] = found
+        return found
 
     def _home_settings(
         self, home: _Group, key: str, fixed: Mapping[str, AnswerValue]
@@ -149,14 +165,22 @@ class Relevance:
         hold, and only once per distinct way it does so.
         """
         others = tuple(k for k in home.keys if k != key)
-        seen: set[tuple[tuple[bool, ...], ...]] = set()
+        # Only the rules reading the question can hold differently as it changes; the
+        # others are worked out once per setting, and only when the question matters.
+        readers = [item for item in home.rules if key in conditions.facts_used(item.condition)]
+        rest = [item for item in home.rules if key not in conditions.facts_used(item.condition)]
+        seen: set[tuple[tuple[tuple[bool, ...], ...], tuple[bool, ...]]] = set()
         for setting in self._product(others):
-            per_value = tuple(
-                tuple(item.condition.holds({**fixed, **setting, key: value}) for item in home.rules)
-                for value in self.values[key]
-            )
-            if len(set(per_value)) > 1 and per_value not in seen:
-                seen.add(per_value)
+            facts = {**fixed, **setting}
+            per_value = []
+            for value in self.values[key]:
+                facts[key] = value
+                per_value.append(tuple(item.condition.holds(facts) for item in readers))
+            if len(set(per_value)) == 1:
+                continue
+            pattern = (tuple(per_value), tuple(item.condition.holds(facts) for item in rest))
+            if pattern not in seen:
+                seen.add(pattern)
                 yield setting
 
     def _product(self, keys: Sequence[str]) -> Iterator[dict[str, AnswerValue]]:

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.answers import answer_sets, answer_values
 
-from advisor.engine.evaluate import recommend
+from advisor.engine.evaluate import evaluate, recommend
 from advisor.engine.loader import load_rules
 from advisor.questions.model import question, questions, validate_answers
-from advisor.types import AnswerValue
+from advisor.types import STRATEGIES, AnswerValue
 from advisor.wizard.prompt import ask_answers
 from advisor.wizard.relevance import Relevance, can_matter, should_ask
 
@@ -40,10 +40,35 @@ NO_EVENTS = {
 
 
 def outcome(answers: dict[str, Any]) -> tuple[object, ...]:
-    """What the user is told, from the engine's own recommendation."""
-    rec = recommend(validate_answers(answers))
-    warnings = [(w.id, w.level, w.message) for w in rec.warnings]
-    return rec.strategy, rec.patterns, rec.broker, warnings
+    """What the user is told, from the engine's own evaluation (as the recommendation has it).
+
+    The evaluation, not the whole recommendation: working out its flip points would
+    cost these properties most of their time and tell them nothing.
+    """
+    trace = evaluate(validate_answers(answers), load_rules())
+    warnings: dict[str, tuple[str, str]] = {}
+    for item in trace.fired:
+        for warning in item.rule.warnings:
+            warnings.setdefault(warning.id, (warning.level, warning.message))
+    patterns = [s for s in STRATEGIES if s in trace.patterns]
+    return (
+        trace.strategy,
+        patterns,
+        trace.broker,
+        [(key, *value) for key, value in warnings.items()],
+    )
+
+
+def test_outcome_is_what_the_recommendation_says() -> None:
+    answers = {"freshness": "seconds", "reads_per_second": 2000, "writes_per_second": 5}
+    rec = recommend(validate_answers({**answers, "personal_data": True}))
+    told = [(w.id, w.level, w.message) for w in rec.warnings]
+    assert outcome({**answers, "personal_data": True}) == (
+        rec.strategy,
+        rec.patterns,
+        rec.broker,
+        told,
+    )
 
 
 def assert_skips_are_safe(
