@@ -23,7 +23,7 @@ import httpx
 import pytest
 from support import infra
 from support.pipeline import Layout, Pipeline, eventually
-from support.projects import render_project, tool
+from support.projects import render_project, schemathesis_finds_no_server_error
 
 LAYOUT = Layout()
 ENTITIES = 30
@@ -140,24 +140,7 @@ def test_racing_creates_give_no_5xx_and_count_every_write(owner: Pipeline) -> No
 
 
 def test_schemathesis_finds_no_server_error_on_postgresql(owner: Pipeline, project: Path) -> None:
-    done = subprocess.run(
-        [
-            tool("schemathesis"),
-            "run",
-            f"{owner.owner_url}/openapi.json",
-            "--checks",
-            "not_a_server_error",
-            "--max-examples",
-            "25",
-            "--workers",
-            "1",
-        ],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:] + owner.logs()
+    schemathesis_finds_no_server_error(owner.owner_url, project, owner.logs())
 
 
 def _refused_row(broker_name: str, entity_id: str) -> tuple[str, str]:

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from support import infra
 from support.processes import ServiceProcess, uvicorn, wait_http
-from support.projects import ALL_PATTERNS, render_project, run, tool
+from support.projects import (
+    ALL_PATTERNS,
+    render_project,
+    run,
+    schemathesis_finds_no_server_error,
+    tool,
+)
 
 ASYNCAPI_VALIDATOR = Path(__file__).parent / "asyncapi"
 
@@ -98,21 +104,4 @@ def running_owner(project: Path, tmp_path: Path) -> Iterator[str]:
 def test_schemathesis_finds_no_server_errors_in_the_owner(
     running_owner: str, project: Path
 ) -> None:
-    done = subprocess.run(
-        [
-            tool("schemathesis"),
-            "run",
-            f"{running_owner}/openapi.json",
-            "--checks",
-            "not_a_server_error",
-            "--max-examples",
-            "25",
-            "--workers",
-            "1",
-        ],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    schemathesis_finds_no_server_error(running_owner, project)
