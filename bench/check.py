@@ -4,25 +4,25 @@ A synthetic project is generated for the run (4 services of about 250 modules of
 1,000 lines each: classes, HTTP clients with timeouts, SQLAlchemy models, guarded
 subscribers, tables of constants), so the figure does not depend on copies of other
 projects. Both commands run as whole processes, taking turns; the baseline reads and
-parses every file once and does nothing else. Peak memory (the process's own maximum
-resident set, from wait4) is measured with 1 service and with 4, to show whether it grows
-with the number of files.
+parses every file once and does nothing else. Peak memory (VmHWM, sampled) is measured
+with 1 service and with 4, to show whether it grows with the number of files.
 
 Target (issue 19): `advisor check` <= 2x the parse pass; memory flat in the number of files.
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bench.report import machine, table, time_interleaved, write_section
-from bench.stack import SMOKE
+from bench.stack import SMOKE, rss_mib
 
 BIN = Path(sys.executable).parent
 SERVICES = ("billing", "catalog", "orders", "shipping")
@@ -216,13 +216,20 @@ def generate(root: Path, services: tuple[str, ...]) -> tuple[int, int]:
 
 
 def _peak_rss_mib(argv: list[str]) -> float:
-    """Run ``argv`` to its end; its own peak resident memory (not its children's), in MiB."""
+    """Run ``argv`` to its end; its peak resident memory (VmHWM, sampled every 20 ms), MiB.
+
+    Not wait4's ru_maxrss: that counts the memory of the forking parent (this process)
+    the child started as, before it exec'd.
+    """
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    peak = 0.0
+    while process.poll() is None:
+        with contextlib.suppress(OSError, KeyError):  # exiting: its memory is gone
+            peak = max(peak, rss_mib(process.pid)[1])
+        time.sleep(0.02)
     if process.returncode:
         raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}")
-    return usage.ru_maxrss / 1024  # KiB on Linux
+    return peak
 
 
 def _commands(project: Path) -> list[tuple[str, list[str]]]:
@@ -256,8 +263,10 @@ def main(repeat: int = 15) -> str:
     cpu = sorted(checked.cpu)[len(checked.cpu) // 2] / sorted(baseline.cpu)[len(baseline.cpu) // 2]
     (parse_1, check_1), (parse_4, check_4) = memory["1 service"], memory["4 services"]
     growth = check_4 / check_1
-    verdict = "met" if wall <= 2 else "NOT met"
-    flat = "flat" if growth <= 1.25 else "NOT flat"
+    # The verdict is on CPU time: on a shared machine wall clock also counts the time
+    # spent waiting for a core, which the load average shows.
+    verdict = "met" if cpu <= 2 else "NOT met"
+    flat = "met" if growth <= 1.25 else "NOT met"
     body = "\n".join(
         [
             "## `advisor check` on a large codebase",
@@ -269,17 +278,20 @@ def main(repeat: int = 15) -> str:
             "",
             table(timings, baseline),
             "",
-            f"Target `advisor check` <= 2x one `ast.parse` pass: **{verdict}** ({wall:.2f}x wall, "
-            f"{cpu:.2f}x CPU).",
+            f"Target `advisor check` <= 2x one `ast.parse` pass: **{verdict}** ({cpu:.2f}x CPU "
+            f"time; {wall:.2f}x wall clock, which on a loaded machine also counts waiting for "
+            "a core).",
             "",
             "| peak memory (MiB) | files | one ast.parse pass | advisor check |",
             "|---|---:|---:|---:|",
             f"| 1 service | {small_size[0]} | {parse_1:.0f} | {check_1:.0f} |",
             f"| 4 services | {large_size[0]} | {parse_4:.0f} | {check_4:.0f} |",
             "",
-            f"Memory with 4x the files: **{flat}** ({growth:.2f}x the 1-service peak). Each file "
-            "is parsed once and walked once for all checks, then dropped; the checks keep "
-            "names and lines, not syntax trees.",
+            f"Memory with 4x the files: {growth:.2f}x the 1-service peak; flat within 25%: "
+            f"**{flat}**. Each file is parsed once and walked once for all checks, then "
+            "dropped; the checks keep names and lines, not syntax trees. What grows is the "
+            "call graph by function name that `non-idempotent-consumer` follows (tens of "
+            "bytes per function).",
         ]
     )
     write_section("check", body)

@@ -134,7 +134,8 @@ _KINDS: dict[type[ast.AST], int] = {
     ast.With: _WITH,
     ast.AsyncWith: _WITH,
 }
-#: Fields that never hold a node worth visiting: names, flags, contexts and operators.
+#: Fields that never hold a node worth visiting: names, flags, contexts and operators,
+#: and type annotations (no check looks for calls or strings in them).
 _LEAF_FIELDS = frozenset(
     {
         "ctx",
@@ -154,6 +155,10 @@ _LEAF_FIELDS = frozenset(
         "names",
         "asname",
         "kwd_attrs",
+        "annotation",
+        "returns",
+        "type_params",
+        "type_ignores",
     }
 )
 #: List fields that may hold None besides nodes (``{**a}`` keys, keyword-only defaults).

@@ -73,17 +73,21 @@ class Discovery:
         text = f"{path}/"
         return next((s for prefix, s in self._prefixes if text.startswith(prefix)), None)
 
-    def compose_owner(self, entry: _compose.ComposeService) -> str:
-        """The service name a compose entry's configuration belongs to.
+    def compose_owner(self, entry: _compose.ComposeService) -> str | None:
+        """The service a compose entry's configuration belongs to, if any.
 
-        A compose entry built from a service's folder is that service (a worker and an API
-        built from one folder are one service); any other entry goes by its own name.
+        An entry built from a service's folder is that service (a worker and an API built
+        from one folder are one service); an entry built elsewhere in the project goes by
+        its own name; an image-only entry is a service only when it bears one's name
+        (`orders: image: registry/orders`): other images are databases, brokers and
+        tools, whose access to a database is no service sharing it.
         """
         root = _service_root(entry)
+        name = p.normalise(entry.name)
         for service in self.services:
-            if root is not None and service.root == root:
+            if (root is not None and service.root == root) or service.name == name:
                 return service.name
-        return p.normalise(entry.name)
+        return name if root is not None else None
 
 
 class _Declared(BaseModel):

@@ -48,6 +48,13 @@ _ROLES = {
 }
 
 
+#: Variable prefixes that name an environment or a connection's role, not a service.
+NOT_USERS = frozenset(
+    {"TEST", "TESTING", "DEV", "DEVELOPMENT", "LOCAL", "PROD", "PRODUCTION", "STAGING", "CI"}
+    | {"ASYNC", "SYNC", "READ", "WRITE", "READONLY", "REPLICA", "PRIMARY", "MIGRATION", "ADMIN"}
+)
+
+
 def _family(scheme: str) -> str:
     return "postgresql" if scheme in {"postgres", "postgresql"} else scheme
 
@@ -101,13 +108,16 @@ def _conninfo_key(text: str, family: str) -> str | None:
 
 
 def _split(var: str) -> tuple[str, str] | None:
-    """(prefix, role) of a database variable, or None."""
+    """(prefix, role) of a database variable, or None; a prefix naming an environment or
+    a role (``TEST_``, ``ASYNC_``...) is no user of its own."""
     upper = var.upper()
     for role, suffixes in _ROLES.items():
         for suffix in suffixes:
             if upper == suffix or upper.endswith("_" + suffix):
                 prefix = upper[: -len(suffix)].rstrip("_")
-                return ("" if suffix == "SQLALCHEMY_DATABASE_URI" else prefix), role
+                if suffix == "SQLALCHEMY_DATABASE_URI" or prefix in NOT_USERS:
+                    prefix = ""
+                return prefix, role
     return None
 
 
@@ -451,6 +461,8 @@ class _Visitor(Visitor):
         for entry in project.discovery.compose:
             variables = _compose.read_env_file(entry.file.parent / ".env")
             user = project.discovery.compose_owner(entry)
+            if user is None:
+                continue
             sources: list[tuple[Path, dict[str, str]]] = [
                 (path, _compose.read_env_file(path)) for path in entry.env_files
             ]
@@ -580,10 +592,13 @@ CHECK = Check(
         "A database is identified by scheme, host, port and name (credentials ignored; "
         "localhost = 127.0.0.1; default ports filled in). It is found in: compose files, each "
         "service's `environment` (list or map) and `env_file`s, with `${VAR:-default}` "
-        "interpolated from the `.env` beside the compose file (a compose entry built from a "
-        "service's folder is that service); `.env` / `.env.*` files in a service's folder; the "
+        "interpolated from the `.env` beside the compose file (an entry built from a "
+        "service's folder is that service; an image-only entry counts only when named like a "
+        "service); `.env` / `.env.*` files in a service's folder; the "
         "root `.env` / `.env.*`, where each variable's prefix names its user "
-        "(`ORDERS_DATABASE_URL` is the service `orders`, or `orders-service`); database URLs "
+        "(`ORDERS_DATABASE_URL` is the service `orders`, or `orders-service`; not the "
+        "prefixes " + _names(sorted(NOT_USERS)) + ", which name an environment or a role); "
+        "database URLs "
         "in the service's configuration files (`.ini .cfg .toml .yaml .yml .json .conf`) and in "
         "the strings and f-strings of its non-test Python files; and the arguments (URL or "
         "DSN, host, port, database) of " + _names(f"{n}(...)" for n in CONNECTS) + ", and "

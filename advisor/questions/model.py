@@ -122,8 +122,8 @@ def answers_schema() -> dict[str, Any]:
         "description": "The project advisor new rendered: names, patterns, broker. "
         "advisor recommend names its ADR after owner_service, consumer_service and entity.",
         "properties": {
-            "owner_service": {"type": "string", "description": "The service owning the data."},
-            "consumer_service": {"type": "string", "description": "The service reading it."},
+            "owner": {"type": "string", "description": "The service owning the data."},
+            "consumer": {"type": "string", "description": "The service reading it."},
             "entity": {"type": "string", "description": "The shared entity (PascalCase)."},
         },
     }

@@ -215,10 +215,10 @@ class ProjectSpec(BaseModel):
     def to_cookiecutter_context(self) -> dict[str, str]:
         """The template's public context keys (``templates/microservices/cookiecutter.json``)."""
         return {
-            "project_name": self.name,
+            "name": self.name,
             "project_slug": self.slug,
-            "owner_service": self.owner,
-            "consumer_service": self.consumer,
+            "owner": self.owner,
+            "consumer": self.consumer,
             "entity": self.entity,
             "fields": self.fields_text(),
             "patterns": ",".join(self.patterns),

@@ -56,17 +56,8 @@ def chosen_patterns(raw):
 
 def project_problem(context):
     """The first refused option in a cookiecutter context, as ``"option: why"``; "" if none."""
-    problem = rules.first_problem({
-        "name": context["project_name"],
-        "owner": context["owner_service"],
-        "consumer": context["consumer_service"],
-        "entity": context["entity"],
-        "fields": context["fields"],
-        "patterns": context["patterns"],
-        "broker": context["broker"],
-        "compatibility": context["compatibility"],
-        "bff": context["bff"],
-    })
+    # The template's options have the names advisor's flags and project record use.
+    problem = rules.first_problem({key: context[key] for key in rules.OPTIONS})
     if problem is None and rules.slug_problem(context["project_slug"]):
         problem = ("project_slug", rules.slug_problem(context["project_slug"]))
     return "" if problem is None else f"{problem[0]}: {problem[1]}"

@@ -22,6 +22,10 @@ from slugify import slugify
 
 HERE = Path(__file__).resolve().parent
 
+#: The project options, each under its one name (flags, advisor's model, record, context).
+OPTIONS = (
+    "name", "owner", "consumer", "entity", "fields", "patterns", "broker", "compatibility", "bff",
+)
 #: The patterns, in their canonical order; ``replica`` is fed by events, so it implies ``event``.
 PATTERNS = ("api", "event", "replica", "sdk")
 FIELD_TYPES = ("str", "int", "float", "bool")

@@ -147,3 +147,11 @@ def test_compatibility_comes_from_the_answers_file(tmp_path: Path) -> None:
     # The flag wins over the answers file.
     [finding] = check(project, compatibility="FORWARD").findings
     assert "not FORWARD-compatible" in finding.message
+
+
+def test_garbage_collection_is_back_on_after_a_check() -> None:
+    import gc
+
+    assert gc.isenabled()
+    check(FIXTURES / "clean")
+    assert gc.isenabled()

@@ -210,3 +210,36 @@ def test_unresolvable_connect_arguments_are_notes(tmp_path: Path) -> None:
             "database of psycopg2.connect(...) unknown: its arguments come from **kwargs",
         ),
     ]
+
+
+def test_image_only_tools_are_not_services_but_named_images_are(tmp_path: Path) -> None:
+    url = "      DATABASE_URL: postgresql://db/orders\n"
+    project(
+        tmp_path,
+        {
+            "docker-compose.yml": COMPOSE.format(orders=f"    environment:\n{url}", users="")
+            + f"  migrate:\n    image: migrate/migrate\n    environment:\n{url}"
+            + f"  users-prebuilt:\n    image: registry/users:1\n    environment:\n{url}",
+        },
+    )
+    assert shared(tmp_path) == []
+
+
+def test_image_only_entries_named_like_services_are_those_services(tmp_path: Path) -> None:
+    url = "    environment:\n      DATABASE_URL: postgresql://db/shop\n"
+    compose = f"services:\n  orders:\n    image: registry/orders:1\n{url}"
+    compose += f"  users:\n    image: registry/users:1\n{url}"
+    project(tmp_path, {"docker-compose.yml": compose})
+    assert [(path, line) for path, line, _ in shared(tmp_path)] == [("docker-compose.yml", 9)]
+
+
+def test_environment_and_role_prefixes_are_no_users(tmp_path: Path) -> None:
+    project(
+        tmp_path,
+        {
+            ".env": "TEST_DATABASE_URL=postgresql://localhost/shop\n"
+            "ASYNC_DATABASE_URL=postgresql://localhost/shop\n"
+            "DATABASE_URL=postgresql://localhost/shop\n",
+        },
+    )
+    assert shared(tmp_path) == []

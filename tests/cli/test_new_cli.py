@@ -249,9 +249,9 @@ def test_same_tree_as_plain_cookiecutter(
 ) -> None:
     template = mini_template if which == "fixture" else _real_template(repo_root)
     values = {
-        "project_name": "Billing and invoices",
-        "owner_service": "billing",
-        "consumer_service": "invoice-service",
+        "name": "Billing and invoices",
+        "owner": "billing",
+        "consumer": "invoice-service",
         "entity": "Account",
         "fields": "holder:str,balance:float,active:bool",
         "patterns": "api,event,replica,sdk",
@@ -273,8 +273,8 @@ def test_same_tree_as_plain_cookiecutter(
     code, _, err = run(
         [
             *("new", str(dest), "--template", str(template), "--no-input"),
-            *("--name", values["project_name"], "--owner", values["owner_service"]),
-            *("--consumer", values["consumer_service"], "--entity", values["entity"]),
+            *("--name", values["name"], "--owner", values["owner"]),
+            *("--consumer", values["consumer"], "--entity", values["entity"]),
             *("--fields", values["fields"], "--pattern", values["patterns"]),
             *("--broker", values["broker"], "--compatibility", values["compatibility"]),
             *(["--bff"] if bff else []),

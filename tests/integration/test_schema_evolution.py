@@ -92,21 +92,6 @@ def v2_event(entity_id: str) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def broker_url(broker: str) -> Iterator[str]:
-    if broker == "kafka":
-        with infra.tansu() as bootstrap:
-            yield bootstrap
-    elif broker == "nats":
-        # The stream keeps every event: the v2 consumer's own durable consumer reads it
-        # from the start, a replay with nothing captured.
-        with infra.nats_server() as server:
-            yield server.url
-    else:
-        with infra.rabbitmq_vhost() as url:
-            yield url
-
-
-@contextlib.contextmanager
 def rabbit_capture(url: str, exchange: str) -> Iterator[Any]:
     """A tap on the owner's exchange (declared as the project declares it), from now on."""
     with contextlib.closing(pika.BlockingConnection(pika.URLParameters(url))) as connection:
@@ -137,7 +122,7 @@ def test_v1_reads_v2_and_v2_replays_v1_into_the_same_replica(broker: str, tmp_pa
             tmp_path / name,
             patterns="event,replica",
             broker=broker,
-            consumer_service=service(layout),
+            consumer=service(layout),
         )
         for name, layout in (("v1", V1_CONSUMER), ("v2", V2_CONSUMER))
     )
@@ -149,7 +134,7 @@ def test_v1_reads_v2_and_v2_replays_v1_into_the_same_replica(broker: str, tmp_pa
     replica = REPLICA.format(run=run)
 
     with (
-        broker_url(broker) as url,
+        infra.broker(broker) as url,
         infra.postgres_databases("owner", "consumer", "consumer-v2") as databases,
     ):
         (tmp_path / "logs-v1").mkdir()

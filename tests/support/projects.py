@@ -49,3 +49,25 @@ def run(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.Complete
     done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done
+
+
+def schemathesis_finds_no_server_error(base_url: str, cwd: Path, logs: str = "") -> None:
+    """Fuzz a running service from its own OpenAPI document; no answer may be a 5xx."""
+    done = subprocess.run(
+        [
+            tool("schemathesis"),
+            "run",
+            f"{base_url}/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "25",
+            "--workers",
+            "1",
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:] + logs

@@ -11,7 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
-OWNER_SERVICE = {{ cookiecutter.owner_service | json_str }}
+OWNER_SERVICE = {{ cookiecutter.owner | json_str }}
 OWNER_PKG = {{ cookiecutter.__owner_pkg | json_str }}
 CONSUMER_PKG = {{ cookiecutter.__consumer_pkg | json_str }}
 ENTITY = {{ cookiecutter.entity | json_str }}

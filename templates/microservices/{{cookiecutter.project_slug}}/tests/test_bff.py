@@ -1,7 +1,7 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
-{%- set owner = cookiecutter.owner_service -%}
-{%- set consumer = cookiecutter.consumer_service -%}
+{%- set owner = cookiecutter.owner -%}
+{%- set consumer = cookiecutter.consumer -%}
 {%- set changes = cookiecutter.__event and not cookiecutter.__replica -%}
 """{{ cookiecutter.__bff_service }}: one page from {{ owner }} and {{ consumer }}, and its fallbacks.
 

@@ -1,6 +1,6 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
-"""{{ cookiecutter.consumer_service }}'s client of the owner API: retries, breaker, fallback."""
+"""{{ cookiecutter.consumer }}'s client of the owner API: retries, breaker, fallback."""
 
 from __future__ import annotations
 

@@ -31,13 +31,17 @@ def test_the_consumer_waits_for_the_broker_and_logs_it_once(tmp_path: Path) -> N
             "CONSUMER_METRICS_PORT": str(free_port()),
             "LOG_LEVEL": "INFO",
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "{{ cookiecutter.__consumer_pkg }}.consumer"], env=env, stderr=subprocess.PIPE, text=True
-        )
-        time.sleep(4)
-        still_running = process.poll() is None
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
+        log = tmp_path / "consumer.log"
+        with log.open("w") as out:
+            process = subprocess.Popen([sys.executable, "-m", "{{ cookiecutter.__consumer_pkg }}.consumer"], env=env, stderr=out)
+            end = time.monotonic() + 60  # start-up may be slow on a busy machine
+            while "the broker is unavailable" not in log.read_text() and process.poll() is None and time.monotonic() < end:
+                time.sleep(0.1)
+            time.sleep(3)  # a few more connection attempts
+            still_running = process.poll() is None
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+        stderr = log.read_text()
     assert still_running, stderr[-3000:]
     assert "Traceback" not in stderr, stderr[-3000:]
     ours = [line for line in stderr.splitlines() if " {{ cookiecutter.__consumer_pkg }}.consumer: " in line]

@@ -1,7 +1,7 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
 {%- set kinds = cookiecutter.fields | fields | map('last') | list -%}
-"""{{ cookiecutter.owner_service }} under hostile input: declared limits, 4xx never 500, optimistic concurrency."""
+"""{{ cookiecutter.owner }} under hostile input: declared limits, 4xx never 500, optimistic concurrency."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CONTRACT = ROOT / "contracts" / "openapi" / "{{ cookiecutter.owner_service }}.json"
+CONTRACT = ROOT / "contracts" / "openapi" / "{{ cookiecutter.owner }}.json"
 
 
 def test_committed_openapi_equals_the_app(owner_app: FastAPI) -> None:

@@ -1,5 +1,5 @@
 {%- set e = cookiecutter.__entity_snake -%}
-"""{{ cookiecutter.owner_service }}: CRUD and the paginated export."""
+"""{{ cookiecutter.owner }}: CRUD and the paginated export."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
-"""Contract test of {{ cookiecutter.__owner_short }}-sdk against contracts/openapi/{{ cookiecutter.owner_service }}.json."""
+"""Contract test of {{ cookiecutter.__owner_short }}-sdk against contracts/openapi/{{ cookiecutter.owner }}.json."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from {{ cookiecutter.__sdk_pkg }} import {{ E }}, {{ E }}Client, {{ E }}In, {{ E }}Page, NotFound, SdkError
 
 ROOT = Path(__file__).resolve().parents[1]
-OPENAPI = json.loads((ROOT / "contracts" / "openapi" / "{{ cookiecutter.owner_service }}.json").read_text("utf-8"))
+OPENAPI = json.loads((ROOT / "contracts" / "openapi" / "{{ cookiecutter.owner }}.json").read_text("utf-8"))
 SDK = ROOT / "libs" / "{{ cookiecutter.__owner_short }}-sdk" / "{{ cookiecutter.__sdk_pkg }}"
 
 

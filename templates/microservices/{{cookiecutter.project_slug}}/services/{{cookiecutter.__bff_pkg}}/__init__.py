@@ -1,1 +1,1 @@
-"""{{ cookiecutter.__bff_service }}: the backend for {{ cookiecutter.consumer_service }}'s front end (one view of a {{ cookiecutter.entity }}, composed from {{ cookiecutter.owner_service }} and {{ cookiecutter.consumer_service }})."""
+"""{{ cookiecutter.__bff_service }}: the backend for {{ cookiecutter.consumer }}'s front end (one view of a {{ cookiecutter.entity }}, composed from {{ cookiecutter.owner }} and {{ cookiecutter.consumer }})."""

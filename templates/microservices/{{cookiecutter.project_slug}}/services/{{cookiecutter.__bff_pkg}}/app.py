@@ -1,7 +1,7 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
-{%- set owner = cookiecutter.owner_service -%}
-{%- set consumer = cookiecutter.consumer_service -%}
+{%- set owner = cookiecutter.owner -%}
+{%- set consumer = cookiecutter.consumer -%}
 """{{ cookiecutter.__bff_service }}: the backend for {{ consumer }}'s front end.
 
 One view, ``GET /{{ e }}s/{ {{- e }}_id}/page``, composes {{ owner }}'s {{ E }} (read through the

@@ -1,8 +1,8 @@
 {%- set e = cookiecutter.__entity_snake -%}
-"""{{ cookiecutter.consumer_service }}'s part of the page: one GET with timeouts and a declared fallback.
+"""{{ cookiecutter.consumer }}'s part of the page: one GET with timeouts and a declared fallback.
 
-No retries and no breaker state here, on purpose: {{ cookiecutter.consumer_service }} already retries
-its own calls to {{ cookiecutter.owner_service }}, and retrying at both layers would multiply the load
+No retries and no breaker state here, on purpose: {{ cookiecutter.consumer }} already retries
+its own calls to {{ cookiecutter.owner }}, and retrying at both layers would multiply the load
 on a struggling service while a person waits for the page. A failed or slow answer leaves this
 part out of the page instead.
 """
@@ -19,13 +19,13 @@ from {{ cookiecutter.__bff_pkg }}.metrics import CONSUMER_CALLS
 
 log = logging.getLogger(__name__)
 TIMEOUT = httpx.Timeout(2.0, connect=1.0)
-#: The fallback, declared: what the page shows when {{ cookiecutter.consumer_service }} cannot answer.
+#: The fallback, declared: what the page shows when {{ cookiecutter.consumer }} cannot answer.
 FALLBACK = "the page without this part, marked unavailable"
 Source = Literal["consumer", "unavailable"]
 
 
 def consumer_path({{ e }}_id: str) -> str:
-    """What the page shows from {{ cookiecutter.consumer_service }}: point it at the consumer's own resource.
+    """What the page shows from {{ cookiecutter.consumer }}: point it at the consumer's own resource.
 {%- if cookiecutter.__event and not cookiecutter.__replica %}
 
     Here: the changes the consumer recorded from the owner's events (its own database).
@@ -49,7 +49,7 @@ class Part:
 
 
 class ConsumerClient:
-    """Reads {{ cookiecutter.consumer_service }}'s part of the page."""
+    """Reads {{ cookiecutter.consumer }}'s part of the page."""
 
     def __init__(
         self,
@@ -74,7 +74,7 @@ class ConsumerClient:
                 response.raise_for_status()
                 data = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            log.warning("reading {{ cookiecutter.consumer_service }}'s part for %s failed: %s", {{ e }}_id, exc)
+            log.warning("reading {{ cookiecutter.consumer }}'s part for %s failed: %s", {{ e }}_id, exc)
             CONSUMER_CALLS.labels(outcome="failed").inc()
             return Part(None, "unavailable")
         CONSUMER_CALLS.labels(outcome="ok").inc()

@@ -1,1 +1,1 @@
-"""{{ cookiecutter.consumer_service }}: uses {{ cookiecutter.entity }} data it does not own{% if cookiecutter.__client %} (through the owner's API){% endif %}{% if cookiecutter.__event %} (through its events){% endif %}."""
+"""{{ cookiecutter.consumer }}: uses {{ cookiecutter.entity }} data it does not own{% if cookiecutter.__client %} (through the owner's API){% endif %}{% if cookiecutter.__event %} (through its events){% endif %}."""

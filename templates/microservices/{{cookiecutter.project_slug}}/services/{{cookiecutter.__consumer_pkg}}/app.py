@@ -1,6 +1,6 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
-"""The HTTP API of {{ cookiecutter.consumer_service }}: its view of {{ E }}s, health and metrics.
+"""The HTTP API of {{ cookiecutter.consumer }}: its view of {{ E }}s, health and metrics.
 
 Run: ``uvicorn {{ cookiecutter.__consumer_pkg }}.app:app --port 8002``.
 {%- if cookiecutter.__replica %}
@@ -96,7 +96,7 @@ def create_app(
         await db.dispose()
 {%- endif %}
 
-    app = FastAPI(title="{{ cookiecutter.consumer_service }}", version="1.0.0", lifespan=lifespan)
+    app = FastAPI(title="{{ cookiecutter.consumer }}", version="1.0.0", lifespan=lifespan)
 {%- if cookiecutter.__event %}
     app.state.db = db
 {%- endif %}
@@ -139,7 +139,7 @@ def create_app(
 {%- if cookiecutter.__client %}
         found = await client.get_{{ e }}({{ e }}_id)
         if found.source == "unavailable":
-            raise HTTPException(status_code=503, detail="{{ cookiecutter.owner_service }} unavailable")
+            raise HTTPException(status_code=503, detail="{{ cookiecutter.owner }} unavailable")
         if found.{{ e }} is None:
             raise HTTPException(status_code=404, detail="{{ E }} not found")
         return {"{{ e }}": found.{{ e }}, "source": found.source}
@@ -152,7 +152,7 @@ def create_app(
     async def view_{{ e }}({{ e }}_id: str) -> dict[str, Any]:
         found = await client.get_{{ e }}({{ e }}_id)
         if found.source == "unavailable":
-            raise HTTPException(status_code=503, detail="{{ cookiecutter.owner_service }} unavailable")
+            raise HTTPException(status_code=503, detail="{{ cookiecutter.owner }} unavailable")
         if found.{{ e }} is None:
             raise HTTPException(status_code=404, detail="{{ E }} not found")
         return {"{{ e }}": found.{{ e }}, "source": found.source}

@@ -2,7 +2,7 @@
 {%- set e = cookiecutter.__entity_snake -%}
 {%- set b = broker_profiles()[cookiecutter.broker] -%}
 {%- import 'brokers/' ~ cookiecutter.broker ~ '/consumer.py.j2' as part with context -%}
-"""The event consumer of {{ cookiecutter.consumer_service }} (FastStream).
+"""The event consumer of {{ cookiecutter.consumer }} (FastStream).
 
 Run: ``python -m {{ cookiecutter.__consumer_pkg }}.consumer`` (reads ``BROKER_URL``, ``DATABASE_URL``{% if cookiecutter.__replica %}, ``OWNER_URL``{% endif %}).
 
@@ -253,13 +253,14 @@ async def start_consumer(database_url: str | None = None) -> Consumer:
     return consumer
 
 
-async def wait_for_broker(broker: messaging.Broker, base: float = 0.2, cap: float = 10.0) -> None:
-    """Connect, retrying with capped exponential backoff and jitter while no broker answers:
-    one log line when that starts, one when connected (instead of dying at start-up)."""
+async def wait_for_broker(broker: messaging.Broker, base: float = 0.2, cap: float = 10.0, timeout: float = 5.0) -> None:
+    """Connect, retrying with capped exponential backoff and jitter while no broker answers
+    (an attempt with no answer within ``timeout`` seconds counts as failed): one log line
+    when that starts, one when connected, instead of dying at start-up."""
     attempt = 0
     while True:
         try:
-            await broker.connect()
+            await asyncio.wait_for(broker.connect(), timeout=timeout)
         except Exception as exc:
             attempt += 1
             if attempt == 1:

@@ -1,4 +1,4 @@
-"""Prometheus metrics of {{ cookiecutter.consumer_service }} (served on ``/metrics``)."""
+"""Prometheus metrics of {{ cookiecutter.consumer }} (served on ``/metrics``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from prometheus_client import Counter{% if cookiecutter.__replica %}, Gauge, His
 
 {% if cookiecutter.__client -%}
 OWNER_CALLS = Counter(
-    "owner_calls_total", "Reads from {{ cookiecutter.owner_service }} by outcome", ["outcome"]
+    "owner_calls_total", "Reads from {{ cookiecutter.owner }} by outcome", ["outcome"]
 )
 {% endif -%}
 {% if cookiecutter.__event -%}

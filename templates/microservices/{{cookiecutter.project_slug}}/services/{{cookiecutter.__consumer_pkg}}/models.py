@@ -1,6 +1,6 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
-"""Tables of {{ cookiecutter.consumer_service }}: its own database, never the owner's."""
+"""Tables of {{ cookiecutter.consumer }}: its own database, never the owner's."""
 
 from __future__ import annotations
 

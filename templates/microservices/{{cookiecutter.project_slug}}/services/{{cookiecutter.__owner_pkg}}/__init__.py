@@ -1,1 +1,1 @@
-"""{{ cookiecutter.owner_service }}: owns the {{ cookiecutter.entity }} data and is the only writer of it."""
+"""{{ cookiecutter.owner }}: owns the {{ cookiecutter.entity }} data and is the only writer of it."""

@@ -1,6 +1,6 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
-"""The HTTP API of {{ cookiecutter.owner_service }}: CRUD on /{{ e }}s and the paginated export.
+"""The HTTP API of {{ cookiecutter.owner }}: CRUD on /{{ e }}s and the paginated export.
 
 Run: ``uvicorn {{ cookiecutter.__owner_pkg }}.app:app --port 8001``.
 
@@ -37,7 +37,7 @@ from {{ cookiecutter.__owner_pkg }}.relay import outbox_counts
 from {{ cookiecutter.__owner_pkg }}.schemas import ID_PATTERN, {{ E }}In, {{ E }}Out, {{ E }}Page
 from {{ cookiecutter.__owner_pkg }}.settings import Settings
 
-TITLE = "{{ cookiecutter.owner_service }}"
+TITLE = "{{ cookiecutter.owner }}"
 VERSION = "1.0.0"
 
 {{ E }}IdPath = Annotated[str, Path(max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]

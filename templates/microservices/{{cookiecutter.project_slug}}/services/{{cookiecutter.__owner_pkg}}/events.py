@@ -1,6 +1,6 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
-"""Events of {{ cookiecutter.owner_service }}: CloudEvents-named envelopes, stored in the outbox.
+"""Events of {{ cookiecutter.owner }}: CloudEvents-named envelopes, stored in the outbox.
 
 The envelope carries ``schemaversion`` (the data schema's major version, matching
 ``contracts/events/<type>/v<N>.schema.json``) and ``version``, the {{ e }}'s own version,
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from {{ cookiecutter.__owner_pkg }}.models import OutboxMessage
 from {{ cookiecutter.__owner_pkg }}.schemas import {{ E }}Out
 
-SOURCE = "/{{ cookiecutter.owner_service }}"
+SOURCE = "/{{ cookiecutter.owner }}"
 UPSERTED = "{{ e }}.upserted"
 DELETED = "{{ e }}.deleted"
 SCHEMA_VERSION = 1
@@ -30,7 +30,7 @@ CHANNEL = "{{ e }}.events"
 
 def dataschema(event_type: str, version: int = SCHEMA_VERSION) -> str:
     """The URI of an event type's data schema: the ``$id`` of its contract file."""
-    return f"urn:{{ cookiecutter.owner_service }}:events:{event_type}:v{version}"
+    return f"urn:{{ cookiecutter.owner }}:events:{event_type}:v{version}"
 
 
 def _envelope(event_type: str, entity_id: str, version: int, at: datetime, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
-"""Tables of {{ cookiecutter.owner_service }}: the {{ E }} itself{% if cookiecutter.__event %} and the transactional outbox{% endif %}.
+"""Tables of {{ cookiecutter.owner }}: the {{ E }} itself{% if cookiecutter.__event %} and the transactional outbox{% endif %}.
 
 The column types are the source of the API's input limits (``schemas.py`` declares them in
 the OpenAPI document): a value the API accepts always fits its column.

@@ -113,8 +113,9 @@ class Outage:
     when it ends, with the wait before the next attempt: exponential backoff, capped, with
     "equal jitter" (half the wait random), so relays restarted together spread out."""
 
-    def __init__(self, what: str, base: float = 0.1, cap: float = 5.0) -> None:
+    def __init__(self, what: str, base: float = 0.1, cap: float = 5.0, traceback: bool = False) -> None:
         self.what, self.base, self.cap = what, base, cap
+        self.traceback = traceback  # for failures that may be bugs, not only outages
         self.since: float | None = None
         self.attempts = 0
 
@@ -122,7 +123,9 @@ class Outage:
         """Record a failed attempt; the seconds to wait before the next."""
         if self.since is None:
             self.since = time.monotonic()
-            log.warning("%s is unavailable (%s); retrying with backoff", self.what, _describe(exc))
+            log.warning(
+                "%s is unavailable (%s); retrying with backoff", self.what, _describe(exc), exc_info=self.traceback
+            )
         self.attempts += 1
         wait = min(self.cap, self.base * 2 ** (self.attempts - 1))
         return wait / 2 + random.uniform(0, wait / 2)
@@ -155,6 +158,7 @@ class Publisher:
         self.broker: messaging.Broker | None = None
         self.outage = Outage("the broker")
         self.retry_at = 0.0
+        self.connect_timeout = 5.0
         # Concurrent publishes share one connection: only the first of them opens it.
         self._connecting = asyncio.Lock()
 
@@ -166,7 +170,9 @@ class Publisher:
                     raise BrokerUnavailable(f"backing off after {self.outage.attempts} failed connection attempt(s)")
                 broker = messaging.make_broker(self.broker_url)
                 try:
-                    await broker.start()
+                    # Some clients retry a first connection for minutes, silently (NATS):
+                    # an attempt with no answer by then counts as failed.
+                    await asyncio.wait_for(broker.start(), timeout=self.connect_timeout)
                 except Exception as exc:
                     self.retry_at = time.monotonic() + self.outage.failed(exc)
                     await self._stop(broker)
@@ -219,7 +225,7 @@ async def run(stop: asyncio.Event | None = None) -> None:
     db = Database(settings.database_url)
     await db.create_all()
     publisher = Publisher(settings.broker_url)
-    database = Outage("the database")
+    database = Outage("the outbox database", traceback=True)
     stop = stop or asyncio.Event()
     try:
         while not stop.is_set():

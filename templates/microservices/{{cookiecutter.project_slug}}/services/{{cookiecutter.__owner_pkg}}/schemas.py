@@ -1,7 +1,7 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
 {%- set types = {'str': 'Text', 'int': 'Int32', 'float': 'Number', 'bool': 'Flag'} -%}
-"""The HTTP contract of {{ cookiecutter.owner_service }} (committed as contracts/openapi/{{ cookiecutter.owner_service }}.json).
+"""The HTTP contract of {{ cookiecutter.owner }} (committed as contracts/openapi/{{ cookiecutter.owner }}.json).
 
 Every limit a column has is declared here, so the OpenAPI document says what is accepted
 and anything else is a 422 at the door, never a database error: ids match ``ID_PATTERN``

@@ -1,4 +1,4 @@
-"""Typed client of {{ cookiecutter.owner_service }}."""
+"""Typed client of {{ cookiecutter.owner }}."""
 
 from {{ cookiecutter.__sdk_pkg }}.client import {{ cookiecutter.entity }}Client, NotFound, SdkError
 from {{ cookiecutter.__sdk_pkg }}.models import {{ cookiecutter.entity }}, {{ cookiecutter.entity }}In, {{ cookiecutter.entity }}Page

@@ -32,7 +32,7 @@ def _retryable(exc: BaseException) -> bool:
 
 
 class {{ E }}Client:
-    """Calls {{ cookiecutter.owner_service }}; use as ``async with {{ E }}Client(url) as client``."""
+    """Calls {{ cookiecutter.owner }}; use as ``async with {{ E }}Client(url) as client``."""
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
-"""Data shapes of {{ cookiecutter.owner_service }}'s API (components of its OpenAPI document)."""
+"""Data shapes of {{ cookiecutter.owner }}'s API (components of its OpenAPI document)."""
 
 from __future__ import annotations
 
