@@ -120,7 +120,8 @@ def answers_schema() -> dict[str, Any]:
     schema["properties"]["project"] = {
         "type": "object",
         "description": "The project advisor new rendered: names, patterns, broker. "
-        "advisor recommend names its ADR after owner_service, consumer_service and entity.",
+        "advisor recommend names its ADR after its owner, consumer and entity (in an "
+        "older answers file, owner_service and consumer_service).",
         "properties": {
             "owner": {"type": "string", "description": "The service owning the data."},
             "consumer": {"type": "string", "description": "The service reading it."},
