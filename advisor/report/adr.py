@@ -376,4 +376,7 @@ def _sentence(text: str) -> str:
 
 def _lower(text: str) -> str:
     """A sentence's first letter in lower case, unless it starts a name (RabbitMQ, SNS)."""
-    return text[0].lower() + text[1:] if text[1:2].islower() else text
+    word = text.split(" ", 1)[0]
+    if not text or sum(char.isupper() for char in word) > 1:
+        return text
+    return text[0].lower() + text[1:]

@@ -202,3 +202,20 @@ def test_diagram_follows_where_changes_originate() -> None:
 def test_labels_are_escaped(replica: Recommendation) -> None:
     flow = mermaid(replica, owner='a"b')
     assert "a#quot;b" in flow and 'a"b' not in flow
+
+
+def test_reasons_read_as_sentences_after_because() -> None:
+    rec = _rec(
+        {
+            "freshness": "seconds",
+            "reads_per_second": 200,
+            "writes_per_second": 20,
+            "enforces_invariant": True,
+        }
+    )
+    text = " ".join(adr_markdown(rec, date=DAY).split())
+    assert "Good, because a limit, stock level or quota" in text
+    assert (
+        "`cross-service-invariant`" in text
+        and "Local read replica fed by events (ruled out)" in text
+    )
