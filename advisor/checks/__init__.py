@@ -1,4 +1,4 @@
-"""Fitness functions: check a project against the seed's best practices.
+"""Fitness functions: check a project against the best practices of docs/data-sharing-guide.md.
 
 Each check is one module with a :class:`~advisor.checks.model.Visitor` (what it reads
 during the one shared scan of the project) and a ``CHECK`` record of its metadata;

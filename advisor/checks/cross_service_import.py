@@ -136,6 +136,6 @@ CHECK = Check(
         "with dashes as underscores, or a folder with `__init__.py` directly in its folder or "
         "`src/`). Relative imports are the service's own code."
     ),
-    source="seed: Best Practices (bounded contexts); Database per Service",
+    source="docs/data-sharing-guide.md: Best Practices (bounded contexts); Database per Service",
     visitor=_Visitor,
 )

@@ -126,6 +126,7 @@ CHECK = Check(
         "`timeout=` or a third positional argument. A call passing `**kwargs` is assumed to "
         "carry it."
     ),
-    source="seed: Synchronous Data Sharing (tips: retries, timeouts, circuit breakers)",
+    source="docs/data-sharing-guide.md: "
+    "Synchronous Data Sharing (tips: retries, timeouts, circuit breakers)",
     visitor=_Visitor,
 )

@@ -146,7 +146,7 @@ class Check:
     best_practice: str
     #: How the check recognises things (conventions a project must follow), shown as help.
     convention: str
-    #: The seed section (or public reference) the practice comes from.
+    #: The section of docs/data-sharing-guide.md (or public reference) the practice comes from.
     source: str
     visitor: type[Visitor]
 

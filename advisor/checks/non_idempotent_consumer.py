@@ -211,6 +211,6 @@ CHECK = Check(
         "`idempotent`, `already_processed` or `mark_processed` (case-insensitive), directly or "
         "through functions it calls by name anywhere in the project (up to 6 calls deep)."
     ),
-    source="seed: Best Practices (idempotent consumers and retry logic)",
+    source="docs/data-sharing-guide.md: Best Practices (idempotent consumers and retry logic)",
     visitor=_Visitor,
 )

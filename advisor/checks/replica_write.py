@@ -237,6 +237,6 @@ CHECK = Check(
         "`<replica table>.insert()/update()/delete()`, assigning an attribute of a variable "
         "holding a replica row, and SQL strings `INSERT INTO/UPDATE/DELETE FROM replica_*`."
     ),
-    source="seed: Data Replication (best practices: make it read-only)",
+    source="docs/data-sharing-guide.md: Data Replication (best practices: make it read-only)",
     visitor=_Visitor,
 )

@@ -78,7 +78,8 @@ CHECK = Check(
         "changes, narrowed enums and `additionalProperties: false` rejecting fields also break; "
         "a rename is a removal plus an addition."
     ),
-    source="seed: Best Practices (schema versioning and backward compatibility); "
+    source="docs/data-sharing-guide.md: "
+    "Best Practices (schema versioning and backward compatibility); "
     "Confluent Schema Registry compatibility types",
     visitor=_Visitor,
 )

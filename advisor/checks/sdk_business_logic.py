@@ -87,6 +87,7 @@ CHECK = Check(
         "package, or a module that resolves to a service's code (as `cross-service-import` "
         "resolves it) is reported."
     ),
-    source="seed: Shared Libraries or SDKs (should not contain business logic)",
+    source="docs/data-sharing-guide.md: "
+    "Shared Libraries or SDKs (should not contain business logic)",
     visitor=_Visitor,
 )

@@ -617,8 +617,8 @@ CHECK = Check(
         "matching no service count only against each other). The sharing is accepted as a "
         "warning when `.advisor-answers.yml` declares `shared_database: true`, "
         "`legacy_or_transitional: true` or `single_team: true`, and a non-empty "
-        "`shared_database_reason: <why>` (the seed's only acceptable cases)."
+        "`shared_database_reason: <why>` (the only acceptable cases in docs/data-sharing-guide.md)."
     ),
-    source="seed: Anti-Pattern: Shared Database; Database per Service",
+    source="docs/data-sharing-guide.md: Anti-Pattern: Shared Database; Database per Service",
     visitor=_Visitor,
 )

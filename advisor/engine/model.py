@@ -67,7 +67,7 @@ class RuleFile(_Data):
 
 
 class DecisionRow(_Data):
-    """A row of the seed's "Choosing a Strategy" table."""
+    """A row of the "Choosing a Strategy" table of docs/data-sharing-guide.md."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     use_case: str

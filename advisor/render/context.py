@@ -38,7 +38,8 @@ FLAGS: dict[str, str] = {
     "bff": "--bff",
 }
 
-# The defaults are the seed's example, the same as the template's cookiecutter.json.
+# The defaults are the example of docs/data-sharing-guide.md, as in the template's
+# cookiecutter.json.
 DEFAULT_NAME = "Users and orders"
 DEFAULT_OWNER = "user-service"
 DEFAULT_CONSUMER = "order-service"

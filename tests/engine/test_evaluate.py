@@ -105,7 +105,8 @@ def test_practices_follow_the_patterns() -> None:
     assert all(p.source for p in rec.practices)
 
 
-#: The seed's "Best Practices" bullets: the term each names, and a pattern it concerns.
+#: The "Best Practices" bullets of docs/data-sharing-guide.md:
+#: the term each names, and a pattern it concerns.
 SEED_BEST_PRACTICES = [
     ("event-driven architecture", "event"),  # ... for real-time async updates
     ("read replicas", "replica"),  # ... or materialized views for high-read access
