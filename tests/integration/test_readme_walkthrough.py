@@ -34,13 +34,22 @@ def walkthrough(readme: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def make_dev(project: Path, broker_url: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`make dev` with this suite's interpreter (no second virtual environment)."""
+def make_dev(
+    project: Path, broker_url: str, ports: dict[str, int]
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`make dev` with this suite's interpreter (no second virtual environment), on the
+    free ``ports`` (the Makefile's OWNER_PORT, CONSUMER_PORT, CONSUMER_METRICS_PORT)."""
     stamp = project / ".venv-stamp"
     stamp.touch()
     log = (project / "make-dev.log").open("wb")
     process = subprocess.Popen(
-        ["make", "dev", f"BIN={Path(sys.executable).parent}", f"STAMP={stamp}"],
+        [
+            "make",
+            "dev",
+            f"BIN={Path(sys.executable).parent}",
+            f"STAMP={stamp}",
+            *(f"{name}={port}" for name, port in ports.items()),
+        ],
         cwd=project,
         env={**os.environ, "BROKER_URL": broker_url, "KAFKA_IDEMPOTENCE": "false"},
         stdout=log,
@@ -67,14 +76,18 @@ def stop_group(pgid: int, grace_s: float = 20) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
+#: The ports the README's commands name, by the Makefile variable that moves each.
+_DEFAULT_PORTS = {"OWNER_PORT": 8001, "CONSUMER_PORT": 8002, "CONSUMER_METRICS_PORT": 9102}
+
+
 @pytest.mark.parametrize("broker", ["rabbitmq", "kafka", "nats"])
 def test_readme_walkthrough(broker: str, tmp_path: Path) -> None:
-    for port in (8001, 8002):
-        assert not infra.port_open("127.0.0.1", port), f"port {port} is taken"
+    # Free ports, not the README's 8001/8002/9102, which a developer's own stack may hold.
+    ports = {name: infra.free_port() for name in _DEFAULT_PORTS}
     project = render_project(tmp_path, patterns=ALL_PATTERNS, broker=broker)
-    with infra.broker(broker) as broker_url, make_dev(project, broker_url):
+    with infra.broker(broker) as broker_url, make_dev(project, broker_url, ports):
         log = project / "make-dev.log"
-        for port in (8001, 8002):
+        for port in (ports["OWNER_PORT"], ports["CONSUMER_PORT"]):
             try:
                 wait_http(f"http://127.0.0.1:{port}/health", 90)
             except AssertionError as exc:
@@ -82,6 +95,8 @@ def test_readme_walkthrough(broker: str, tmp_path: Path) -> None:
         entity_id = ""
         for command in walkthrough(project / "README.md"):
             command = command.replace("<id>", entity_id)
+            for name, default in _DEFAULT_PORTS.items():
+                command = command.replace(f"localhost:{default}", f"localhost:{ports[name]}")
 
             def run(command: str = command) -> str:
                 done = subprocess.run(

@@ -265,7 +265,9 @@ def test_the_bff_is_a_service_of_its_own(rendered_bff: dict[str, Path], patterns
         "order-service": {"condition": "service_healthy"},
     }
     assert set(service["environment"]) == {"OWNER_URL", "CONSUMER_URL"}
-    assert "uvicorn order_bff.app:app --port 8003 &" in (project / "Makefile").read_text("utf-8")
+    makefile = (project / "Makefile").read_text("utf-8")
+    assert "uvicorn order_bff.app:app --port $(BFF_PORT) &" in makefile
+    assert "BFF_PORT ?= 8003" in makefile
     readme = (project / "README.md").read_text("utf-8")
     assert "## Backend for frontend" in readme and "BFF[order-bff]" in readme
 
