@@ -172,7 +172,11 @@ def dump(record: ProjectRecord) -> str:
 
 def load(path: Path) -> Loaded:
     """Read ``path``: a project record (any format, upgraded) or a plain answers file."""
-    data = read_mapping(path)
+    return from_mapping(path, read_mapping(path))
+
+
+def from_mapping(path: Path, data: Mapping[str, object]) -> Loaded:
+    """What the mapping read from ``path`` holds (``path`` names it in errors and notes)."""
     if RECORD_KEY in data:
         record = _validate(path, data)
         answers = record.all_answers() if record.answers or record.defaults else {}
@@ -207,7 +211,7 @@ def read_project(project: Path) -> dict[str, object]:
     data = read_mapping(path)
     if not is_record(data):
         return data
-    loaded = load(path)
+    loaded = from_mapping(path, data)
     assert loaded.record is not None  # a record, or an older one upgraded
     flat: dict[str, object] = dict(loaded.answers)
     flat["compatibility"] = loaded.record.project.compatibility
@@ -308,6 +312,7 @@ __all__ = [
     "ProjectRecord",
     "dump",
     "fingerprint",
+    "from_mapping",
     "is_record",
     "load",
     "make_record",

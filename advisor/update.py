@@ -114,9 +114,10 @@ def load_project(project: Path) -> record.Loaded:
             f"{project}: no {record.RECORD_FILE}; only a project advisor new rendered can be "
             "updated"
         )
-    if not record.is_record(read_mapping(path)):
+    data = read_mapping(path)
+    if not record.is_record(data):
         raise UpdateError(f"{path}: an answers file, not a project record")
-    return record.load(path)
+    return record.from_mapping(path, data)
 
 
 def compute(

@@ -160,7 +160,7 @@ def _run(
         # A project record: its given answers, its recorded defaults, its project's names.
         from advisor import record
 
-        loaded = record.load(answers_file)
+        loaded = record.from_mapping(answers_file, document)
         file_values = {k: v for k, v in loaded.answers.items() if k in loaded.given}
         defaults = {k: v for k, v in loaded.answers.items() if k not in loaded.given}
         project = loaded.record.project.options() if loaded.record else None

@@ -176,7 +176,8 @@ def parse_fields(raw, reserved):
         else:
             raise ValueError(f"cannot read field {item!r}; write name[:type]")
         name, kind = name.strip(), kind.strip()
-        _refuse_path(name)
+        if problem := _path_problem(name):
+            raise ValueError(problem)
         if not _SNAKE.fullmatch(name):
             raise ValueError(f"field {name!r} is not a snake_case ASCII identifier")
         if keyword.iskeyword(name) or keyword.issoftkeyword(name):
@@ -209,9 +210,10 @@ def _reserved_field(name, reserved):
     return None
 
 
-def _refuse_path(value):
+def _path_problem(value):
     if "/" in value or "\\" in value or ".." in value:
-        raise ValueError(f"must be a plain name, not a path (got {value!r})")
+        return f"must be a plain name, not a path (got {value!r})"
+    return None
 
 
 def _bad_char(char):
@@ -248,10 +250,8 @@ def slug_problem(value):
 
 def service_problem(value, reserved):
     """Why a service name is refused, or None."""
-    try:
-        _refuse_path(value)
-    except ValueError as exc:
-        return str(exc)
+    if problem := _path_problem(value):
+        return problem
     if not value:
         return "must not be empty"
     if len(value) > MAX_SLUG:
@@ -273,10 +273,8 @@ def service_problem(value, reserved):
 
 def entity_problem(value, reserved):
     """Why an entity name is refused, or None."""
-    try:
-        _refuse_path(value)
-    except ValueError as exc:
-        return str(exc)
+    if problem := _path_problem(value):
+        return problem
     if not _PASCAL.fullmatch(value):
         return f"must be a PascalCase ASCII identifier like 'User' (got {value!r})"
     if len(value) > MAX_SLUG:
