@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support.cli import advisor
 
 from advisor import __version__, record
 from advisor.errors import AnswersError
 from advisor.render.scaffold import default_template_dir
+from tests.support.cli import advisor
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "answers.yml"

@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from support.cli import run_main
+
+from tests.support.cli import run_main
 
 REQUIRED = "freshness: minutes\nreads_per_second: 10\nwrites_per_second: 2\n"
 

@@ -6,7 +6,6 @@ import re
 
 import pytest
 import typer.main
-from support.cli import run_main
 
 from advisor.checks import CHECKS
 from advisor.cli import app
@@ -15,6 +14,7 @@ from advisor.engine.loader import load_rules
 from advisor.questions.model import questions
 from advisor.render.context import renderable_brokers
 from advisor.types import COMPATIBILITIES, STRATEGIES
+from tests.support.cli import run_main
 
 WIDTH = 80
 

@@ -12,11 +12,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.answers import answers_files
-from support.cli import advisor, run_main, spawn
 
 from advisor.questions.answers_file import METADATA_KEYS
 from advisor.questions.model import questions
+from tests.support.answers import answers_files
+from tests.support.cli import advisor, run_main, spawn
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "answers.yml"
 CONTRACT_KEYS = [

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from support.cli import advisor, spawn
 
 from advisor.questions.model import questions
 from advisor.types import AnswerValue
 from advisor.wizard.relevance import should_ask
+from tests.support.cli import advisor, spawn
 
 CATALOGUE = {q.key: q for q in questions()}
 TOTAL = len(CATALOGUE)

@@ -11,8 +11,9 @@ import nats
 import pika
 import pytest
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
-from support import clients, infra
-from support.proxy import FaultProxy
+
+from tests.support import clients, infra
+from tests.support.proxy import FaultProxy
 
 
 def test_rabbitmq_round_trip(rabbitmq_url: str) -> None:

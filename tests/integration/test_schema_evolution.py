@@ -25,9 +25,10 @@ from typing import Any
 import httpx
 import pika
 import pytest
-from support import clients, infra
-from support.pipeline import Layout, Pipeline, eventually
-from support.projects import render_project
+
+from tests.support import clients, infra
+from tests.support.pipeline import Layout, Pipeline, eventually
+from tests.support.projects import render_project
 
 UPSERTED = "user.upserted"
 ADDED = "tier"  # the optional field v2 adds to data
