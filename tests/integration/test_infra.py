@@ -77,7 +77,7 @@ def _read_all(bootstrap: str, topic: str, expected: int, deadline_s: float = 15)
         while len(values) < expected and time.monotonic() < end:
             message = consumer.poll(0.5)
             if message is not None and message.error() is None:
-                values.append(message.value())
+                values.append(clients.kafka_value(message))
         return values
     finally:
         consumer.close()

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 import pika
+import pika.exceptions
 import pytest
 
 from tests.support import clients, infra
@@ -93,7 +94,7 @@ def v2_event(entity_id: str) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def rabbit_capture(url: str, exchange: str) -> Iterator[Any]:
+def rabbit_capture(url: str, exchange: str) -> Iterator[clients.RabbitTap]:
     """A tap on the owner's exchange (declared as the project declares it), from now on."""
     with contextlib.closing(pika.BlockingConnection(pika.URLParameters(url))) as connection:
         connection.channel().exchange_declare(exchange, exchange_type="topic", durable=True)

@@ -24,7 +24,7 @@ from tests.support.answers import answer_sets, answer_values
 KEYS = [q.key for q in questions()]
 OPTIONAL = [q for q in questions() if not q.required]
 #: The audit's example: `api` wins (internal tooling in another language) and no events flow.
-NO_EVENTS = {
+NO_EVENTS: dict[str, AnswerValue] = {
     "freshness": "seconds",
     "reads_per_second": 1,
     "writes_per_second": 1,
