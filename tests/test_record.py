@@ -34,8 +34,8 @@ def _new(*args: str) -> None:
     "how",
     [
         ("--from", str(EXAMPLE)),
-        ("--pattern", "api,sdk", "--entity", "Customer", "--fields", "name,tier:int", "--bff"),
-        ("--pattern", "event", "--broker", "rabbitmq", "--compatibility", "BACKWARD"),
+        ("--patterns", "api,sdk", "--entity", "Customer", "--fields", "name,tier:int", "--bff"),
+        ("--patterns", "event", "--broker", "rabbitmq", "--compatibility", "BACKWARD"),
     ],
     ids=["from-answers", "api-sdk-bff", "event-rabbitmq"],
 )

@@ -32,7 +32,8 @@ FLAGS = [
     "--answers",
     "--format",
     "--strict",
-    "--pattern",
+    "--patterns",
+    "--pattern",  # the old name, still accepted
     "--broker",
     "--name",
     "--entity",

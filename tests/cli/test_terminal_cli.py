@@ -126,7 +126,7 @@ def test_project_wizard_ctrl_c_writes_nothing(tmp_path: Path, mini_template: Pat
 @pytest.mark.parametrize("dest", ["shop", "my shop"])
 def test_new_ends_with_what_to_run_next(tmp_path: Path, mini_template: Path, dest: str) -> None:
     out = tmp_path / "files.txt"
-    args = ["new", dest, "--pattern", "replica", "--broker", "rabbitmq"]
+    args = ["new", dest, "--patterns", "replica", "--broker", "rabbitmq"]
     child = spawn([*args, "--template", str(mini_template)], cwd=tmp_path, stdout=out)
     child.expect(pexpect.EOF)
     child.close()
@@ -143,11 +143,11 @@ def test_new_ends_with_what_to_run_next(tmp_path: Path, mini_template: Path, des
 
 def test_no_next_steps_in_a_pipe_or_for_a_dry_run(tmp_path: Path, mini_template: Path) -> None:
     done = advisor(
-        "new", str(tmp_path / "shop"), "--pattern", "api", "--template", str(mini_template)
+        "new", str(tmp_path / "shop"), "--patterns", "api", "--template", str(mini_template)
     )
     assert done.returncode == 0 and "Next:" not in done.stderr
     child = spawn(
-        ["new", "other", "--pattern", "api", "--dry-run", "--template", str(mini_template)],
+        ["new", "other", "--patterns", "api", "--dry-run", "--template", str(mini_template)],
         cwd=tmp_path,
     )
     child.expect(pexpect.EOF)
@@ -160,7 +160,7 @@ def test_broker_without_events_is_a_note(tmp_path: Path, mini_template: Path) ->
     done = advisor(
         "new",
         str(tmp_path / "shop"),
-        *("--pattern", "api,sdk", "--broker", "rabbitmq", "--template", str(mini_template)),
+        *("--patterns", "api,sdk", "--broker", "rabbitmq", "--template", str(mini_template)),
     )
     assert done.returncode == 0
     notes = [line for line in done.stderr.splitlines() if line.startswith("advisor:")]
@@ -168,6 +168,6 @@ def test_broker_without_events_is_a_note(tmp_path: Path, mini_template: Path) ->
     with_events = advisor(
         "new",
         str(tmp_path / "other"),
-        *("--pattern", "event", "--broker", "rabbitmq", "--template", str(mini_template)),
+        *("--patterns", "event", "--broker", "rabbitmq", "--template", str(mini_template)),
     )
     assert with_events.returncode == 0 and "advisor:" not in with_events.stderr

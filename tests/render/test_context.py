@@ -67,8 +67,8 @@ def _spec(**values: object):  # type: ignore[no-untyped-def]
         ("name", "!!!", "--name"),  # nothing to make a folder name from
         ("broker", "sns-sqs", "--broker"),
         ("compatibility", "NONE", "--compatibility"),
-        ("patterns", "api,graphql", "--pattern"),
-        ("patterns", "", "--pattern"),
+        ("patterns", "api,graphql", "--patterns"),
+        ("patterns", "", "--patterns"),
     ],
 )
 def test_hostile_values_are_refused_naming_the_flag(key: str, value: str, flag: str) -> None:
