@@ -522,6 +522,7 @@ def test_every_project_option_has_one_name_across_flag_model_context_and_record(
     """``--<option>`` is the flag, the spec's field, the template's key and the record's key."""
     import json
 
+    import typer.core
     import typer.main
 
     from advisor.cli import app
@@ -540,7 +541,7 @@ def test_every_project_option_has_one_name_across_flag_model_context_and_record(
     )
     assert set(options) <= set(cookiecutter)
     command = typer.main.get_command(app)
-    assert isinstance(command, typer.main.TyperGroup)
+    assert isinstance(command, typer.core.TyperGroup)
     new = command.commands["new"]
     shown = {name for p in new.params if not getattr(p, "hidden", False) for name in p.opts}
     assert set(FLAGS.values()) <= shown
