@@ -14,13 +14,14 @@ from advisor.errors import RenderError
 from advisor.recommendation import Recommendation
 from advisor.render.context import (
     DEFAULT_FIELDS,
+    ProjectSpec,
     make_spec,
     normalise_patterns,
     spec_from_recommendation,
 )
 
 
-def _spec(**values: object):  # type: ignore[no-untyped-def]
+def _spec(**values: object) -> ProjectSpec:
     return make_spec({"patterns": "api", **values})
 
 
