@@ -32,7 +32,7 @@ integration: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy advisor
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 ## bench: benchmarks (not tests) against baselines measured in the same run; docs/benchmarks.md

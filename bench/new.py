@@ -48,7 +48,7 @@ def main(repeat: int = 15) -> str:
         out = work / "out"
         template = str(ROOT / "templates" / "microservices")
         plain_args = [cookiecutter, "--no-input", "--config-file", str(config), "-o", str(out)]
-        advisor_args = [advisor, "new", str(out / "project"), "--no-input", "--pattern", PATTERNS]
+        advisor_args = [advisor, "new", str(out / "project"), "--no-input", "--patterns", PATTERNS]
         for broker in ("kafka", "rabbitmq"):
             plain, ours = time_interleaved(
                 [

@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+# The rendered project's consumer, on the path only when the benchmark runs this probe.
 from order_service.client import UserClient  # type: ignore[import-not-found]
 from order_service.db import Database  # type: ignore[import-not-found]
 from order_service.models import UserReplica  # type: ignore[import-not-found]

@@ -27,6 +27,7 @@ __all__ = [
     "cpu_seconds",
     "cpu_seconds_of",
     "fetch",
+    "infra",
     "put_once",
     "render_project",
     "rss_mib",

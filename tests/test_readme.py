@@ -19,6 +19,7 @@ import pexpect
 import pytest
 
 from advisor.questions.model import questions
+from tests.support.cli import printed
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -67,7 +68,7 @@ def clone(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _answer_the_wizard(shell: pexpect.spawn) -> None:
+def _answer_the_wizard(shell: pexpect.spawn[str]) -> None:
     """Accept every default; type a number where the question has none."""
     catalogue = questions()
     helps = [re.escape(f"  {q.help}") for q in catalogue]
@@ -102,9 +103,9 @@ def test_every_readme_line_works_when_pasted(clone: Path) -> None:
             _answer_the_wizard(shell)
         else:
             shell.expect(PROMPT)
-        assert shell.match is not None
+        assert isinstance(shell.match, re.Match), shell.match
         code = int(shell.match.group(1))
-        assert code == 0, f"{line!r} exited {code}:\n{shell.before[-2000:]}"
+        assert code == 0, f"{line!r} exited {code}:\n{printed(shell)[-2000:]}"
         ran.append(line)
     shell.sendline("exit")
     shell.expect(pexpect.EOF)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support.cli import advisor
 
 from advisor import __version__, record
 from advisor.errors import AnswersError
 from advisor.render.scaffold import default_template_dir
+from tests.support.cli import advisor
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "answers.yml"
@@ -34,8 +34,8 @@ def _new(*args: str) -> None:
     "how",
     [
         ("--from", str(EXAMPLE)),
-        ("--pattern", "api,sdk", "--entity", "Customer", "--fields", "name,tier:int", "--bff"),
-        ("--pattern", "event", "--broker", "rabbitmq", "--compatibility", "BACKWARD"),
+        ("--patterns", "api,sdk", "--entity", "Customer", "--fields", "name,tier:int", "--bff"),
+        ("--patterns", "event", "--broker", "rabbitmq", "--compatibility", "BACKWARD"),
     ],
     ids=["from-answers", "api-sdk-bff", "event-rabbitmq"],
 )

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support.cli import advisor
 
 from advisor import record
 from advisor.engine.evaluate import recommend
 from advisor.questions.model import validate_answers
+from tests.support.cli import advisor
 
 GIT_ENV = {
     **os.environ,

@@ -42,10 +42,10 @@ def register(app: typer.Typer) -> None:
         dest: Annotated[
             Path, typer.Argument(metavar="DEST", help="Folder to create (absent or empty).")
         ],
-        pattern: Annotated[
+        patterns: Annotated[
             str | None,
             typer.Option(
-                "--pattern",
+                "--patterns",
                 metavar="<api,event,replica,sdk>",
                 help="The patterns to render, comma-separated (any of them).",
                 autocompletion=_complete_patterns,
@@ -106,10 +106,15 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--template", hidden=True, help="Another cookiecutter template."),
         ] = None,
+        pattern: Annotated[
+            str | None,
+            typer.Option("--pattern", hidden=True, help="The old name of --patterns."),
+        ] = None,
     ) -> None:
         """Render a runnable multi-service project into DEST."""
+        patterns = _renamed_patterns(patterns, pattern)
         flags: dict[str, object] = {
-            "patterns": pattern,
+            "patterns": patterns,
             "broker": broker,
             "name": name,
             "owner": owner,
@@ -119,7 +124,7 @@ def register(app: typer.Typer) -> None:
             "compatibility": compatibility,
             "bff": True if bff else None,
         }
-        plan = _plan(flags, from_, interactive=_interactive(no_input, from_, pattern))
+        plan = _plan(flags, from_, interactive=_interactive(no_input, from_, patterns))
         spec = plan.spec
         notes = list(spec.notes)
         if broker is not None and spec.event_broker is None:
@@ -149,6 +154,16 @@ def register(app: typer.Typer) -> None:
         _summary(spec, dest, len(files), dry_run=dry_run)
 
 
+def _renamed_patterns(patterns: str | None, pattern: str | None) -> str | None:
+    """``--patterns``, or ``--pattern``, its old name, kept (hidden) for existing scripts."""
+    if pattern is None:
+        return patterns
+    if patterns is not None:
+        raise RenderError("--pattern: the old name of --patterns; give --patterns only")
+    print("advisor: note: --pattern is now --patterns; the old name still works", file=sys.stderr)
+    return pattern
+
+
 def _complete_brokers(incomplete: str) -> list[str]:
     return [broker for broker in _BROKERS if broker.startswith(incomplete)]
 
@@ -160,11 +175,11 @@ def _complete_patterns(incomplete: str) -> list[str]:
     return [head + s for s in STRATEGIES if s not in typed and s.startswith(last)]
 
 
-def _interactive(no_input: bool, from_: Path | None, pattern: str | None) -> bool:
+def _interactive(no_input: bool, from_: Path | None, patterns: str | None) -> bool:
     return (
         not no_input
         and from_ is None
-        and pattern is None
+        and patterns is None
         and sys.stdin.isatty()
         and sys.stdout.isatty()
     )
@@ -184,8 +199,8 @@ def _plan(flags: Mapping[str, object], from_: Path | None, *, interactive: bool)
 
         return Plan(make_spec(ask_project(flags)))
     raise RenderError(
-        "--pattern or --from: one is needed, as a run without a terminal never prompts "
-        "(e.g. --pattern api,event or --from answers.yml)"
+        "--patterns or --from: one is needed, as a run without a terminal never prompts "
+        "(e.g. --patterns api,event or --from answers.yml)"
     )
 
 

@@ -32,7 +32,7 @@ FLAGS: dict[str, str] = {
     "consumer": "--consumer",
     "entity": "--entity",
     "fields": "--fields",
-    "patterns": "--pattern",
+    "patterns": "--patterns",
     "broker": "--broker",
     "compatibility": "--compatibility",
     "bff": "--bff",
@@ -110,7 +110,7 @@ class ProjectSpec(BaseModel):
             try:
                 _, notes = normalise_patterns(data["patterns"])
             except ValueError:
-                return data  # the field validator reports it, naming --pattern
+                return data  # the field validator reports it, naming --patterns
             data = {**data, "notes": (*data.get("notes", ()), *notes)}
         return data
 

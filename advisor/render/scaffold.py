@@ -112,12 +112,12 @@ def _render_tree(
     replace: Sequence[str],
 ) -> Path:
     """Run cookiecutter into ``scratch/out`` and apply the extras; return the project folder."""
-    from cookiecutter.exceptions import (  # type: ignore[import-untyped]
+    from cookiecutter.exceptions import (
         CookiecutterException,
         FailedHookException,
         UndefinedVariableInTemplate,
     )
-    from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
+    from cookiecutter.main import cookiecutter
     from jinja2 import TemplateError
 
     output = scratch / "out"

@@ -86,7 +86,7 @@ def ask_project(given: Mapping[str, object]) -> dict[str, object]:
     try:
         patterns = normalise_patterns(values["patterns"])[0]
     except ValueError:
-        patterns = ()  # a bad --pattern: make_spec reports it, naming the flag
+        patterns = ()  # a bad --patterns: make_spec reports it, naming the flag
     for key, message, choices, default in (
         ("broker", "Broker", renderable_brokers(), None),
         ("compatibility", "Schema compatibility for events", COMPATIBILITIES, "FULL"),

@@ -8,7 +8,11 @@ path while it renders. ``broker_profiles`` is the one table of the brokers the t
 renders (``brokers.json``, read by ``microservices_rules``).
 """
 
+from __future__ import annotations
+
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -27,7 +31,7 @@ _JSON_SAMPLES = {"str": ('"alpha"', '"beta"'), "int": ("7", "8"), "float": ("1.5
                  "bool": ("true", "false")}
 
 
-def parse_fields(raw):
+def parse_fields(raw: object) -> list[tuple[str, str]]:
     """``"name:str,age:int"`` -> ``[("name", "str"), ("age", "int")]`` (type defaults to str)."""
     fields = []
     for item in str(raw).split(","):
@@ -38,12 +42,12 @@ def parse_fields(raw):
     return fields
 
 
-def json_str(value):
+def json_str(value: object) -> str:
     """A JSON string literal, non-ASCII kept: also a valid Python, TOML and YAML string."""
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def chosen_patterns(raw):
+def chosen_patterns(raw: object) -> tuple[str, ...]:
     """The patterns a ``patterns`` value selects (``replica`` implies ``event``); () if invalid.
 
     An invalid value renders nothing here: the pre-generation hook then refuses it.
@@ -54,23 +58,34 @@ def chosen_patterns(raw):
         return ()
 
 
-def project_problem(context):
+def project_problem(context: Mapping[str, Any]) -> str:
     """The first refused option in a cookiecutter context, as ``"option: why"``; "" if none."""
     # The template's options have the names advisor's flags and project record use.
     problem = rules.first_problem({key: context[key] for key in rules.OPTIONS})
-    if problem is None and rules.slug_problem(context["project_slug"]):
-        problem = ("project_slug", rules.slug_problem(context["project_slug"]))
+    slug = rules.slug_problem(context["project_slug"])
+    if problem is None and slug is not None:
+        problem = ("project_slug", slug)
     return "" if problem is None else f"{problem[0]}: {problem[1]}"
 
 
-def to_json(value):
+def to_json(value: object) -> str:
     """A JSON literal (non-ASCII kept, nothing HTML-escaped): valid YAML flow style too."""
     return json.dumps(value, ensure_ascii=False)
 
 
-def pydantic_title(name):
+def pydantic_title(name: object) -> str:
     """The title pydantic gives a field named ``name``."""
     return str(name).title().replace("_", " ")
+
+
+def sample(kind: str, which: int = 0) -> str:
+    """One of two distinct Python literals of a field type (tests' example values)."""
+    return _SAMPLES[kind][which]
+
+
+def json_sample(kind: str, which: int = 0) -> str:
+    """The same, as JSON literals."""
+    return _JSON_SAMPLES[kind][which]
 
 
 class Microservices(Extension):
@@ -83,10 +98,10 @@ class Microservices(Extension):
                 "fields": parse_fields,
                 "json_str": json_str,
                 "json": to_json,
-                "pytype": lambda kind: _PY[kind],
-                "jsontype": lambda kind: _JSON[kind],
-                "sample": lambda kind, which=0: _SAMPLES[kind][which],
-                "json_sample": lambda kind, which=0: _JSON_SAMPLES[kind][which],
+                "pytype": _PY.__getitem__,
+                "jsontype": _JSON.__getitem__,
+                "sample": sample,
+                "json_sample": json_sample,
                 "field_title": pydantic_title,
             }
         )

@@ -10,17 +10,26 @@ template context): name, owner, consumer, entity, fields, patterns, broker, comp
 bff. Each ``*_problem`` function returns why a value is refused, or None.
 """
 
+from __future__ import annotations
+
 import builtins
 import json
 import keyword
 import re
 import sys
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from slugify import slugify
 
 HERE = Path(__file__).resolve().parent
+
+#: What each option may not be: ``{kind: {name: why}}`` (see ``reserved_names``).
+Reserved = dict[str, dict[str, str]]
+#: Why an option is refused: (option, message).
+Problem = tuple[str, str]
 
 #: The project options, each under its one name (flags, advisor's model, record, context).
 OPTIONS = (
@@ -65,7 +74,7 @@ _REQUIREMENT = re.compile(
 )
 
 
-def broker_profiles():
+def broker_profiles() -> dict[str, dict[str, Any]]:
     """The brokers the template renders, from ``brokers.json``: ``{name: profile}``.
 
     A profile holds what differs between brokers as values (URLs, the FastStream extra, the
@@ -77,12 +86,12 @@ def broker_profiles():
     return dict(data["brokers"])
 
 
-def brokers():
+def brokers() -> tuple[str, ...]:
     """The names of the brokers the template renders, in the table's order."""
     return tuple(broker_profiles())
 
 
-def reserved_names():
+def reserved_names() -> Reserved:
     """What each option may not be, from ``reserved.json``: ``{kind: {name: why}}``.
 
     Kinds: ``services`` (Python package names), ``entities``, ``entity_snake`` (the
@@ -91,7 +100,7 @@ def reserved_names():
     service package of that name would shadow it.
     """
     data = json.loads((HERE / "reserved.json").read_text(encoding="utf-8"))
-    reserved = {"services": {}, "entities": {}, "entity_snake": {}, "fields": {},
+    reserved: Reserved = {"services": {}, "entities": {}, "entity_snake": {}, "fields": {},
                 "field_prefixes": {}}
     for relative in data["dependency_files"]:
         text = (HERE / relative).read_text(encoding="utf-8")
@@ -109,32 +118,32 @@ def reserved_names():
 
 # Derived names: how the generated project names its packages and services.
 
-def package(service):
+def package(service: str) -> str:
     """A service's Python package: ``user-service`` -> ``user_service``."""
     return service.replace("-", "_")
 
 
-def short_name(service):
+def short_name(service: str) -> str:
     """A service without its ``-service`` suffix: ``user-service`` -> ``user``."""
     return service.replace("-service", "")
 
 
-def sdk_package(owner):
+def sdk_package(owner: str) -> str:
     """The owner's SDK package: ``user-service`` -> ``user_sdk``."""
     return package(short_name(owner)) + "_sdk"
 
 
-def bff_service(consumer):
+def bff_service(consumer: str) -> str:
     """The backend for frontend: ``order-service`` -> ``order-bff``."""
     return consumer.removesuffix("-service") + "-bff"
 
 
-def id_field(entity):
+def id_field(entity: str) -> str:
     """The entity's id field, always generated: ``User`` -> ``user_id``."""
     return entity.lower() + "_id"
 
 
-def parse_patterns(raw):
+def parse_patterns(raw: object) -> tuple[tuple[str, ...], list[str]]:
     """``"api, Replica"`` -> (``("api", "event", "replica")``, notes), or raise ValueError.
 
     ``replica`` is fed by events, so it implies ``event``; a note says when that was added.
@@ -158,15 +167,15 @@ def parse_patterns(raw):
     return tuple(p for p in PATTERNS if p in chosen), notes
 
 
-def parse_fields(raw, reserved):
+def parse_fields(raw: object, reserved: Reserved) -> tuple[tuple[str, str], ...]:
     """``"name:str,age:int"`` -> ``(("name", "str"), ("age", "int"))``, or raise ValueError."""
     if isinstance(raw, str):
-        items = [part.strip() for part in raw.split(",")] if raw.strip() else []
+        items: list[object] = [part.strip() for part in raw.split(",")] if raw.strip() else []
     elif isinstance(raw, (list, tuple)):
         items = list(raw)
     else:
         raise ValueError(f"must be a list like {DEFAULT_FIELDS!r}")
-    parsed = []
+    parsed: list[tuple[str, str]] = []
     for item in items:
         if isinstance(item, (tuple, list)) and len(item) == 2:
             name, kind = str(item[0]), str(item[1])
@@ -201,7 +210,7 @@ def parse_fields(raw, reserved):
     return tuple(parsed)
 
 
-def _reserved_field(name, reserved):
+def _reserved_field(name: str, reserved: Reserved) -> str | None:
     if name in reserved["fields"]:
         return reserved["fields"][name]
     for prefix, why in reserved["field_prefixes"].items():
@@ -210,19 +219,19 @@ def _reserved_field(name, reserved):
     return None
 
 
-def _path_problem(value):
+def _path_problem(value: str) -> str | None:
     if "/" in value or "\\" in value or ".." in value:
         return f"must be a plain name, not a path (got {value!r})"
     return None
 
 
-def _bad_char(char):
+def _bad_char(char: str) -> bool:
     category = unicodedata.category(char)
     allowed_format = char in "\u200c\u200d" or "\U000e0020" <= char <= "\U000e007f"
     return category in _BAD_CATEGORIES and not (category == "Cf" and allowed_format)
 
 
-def name_problem(value):
+def name_problem(value: str) -> str | None:
     """Why a project name is refused (it lands in strings, comments and the slug), or None."""
     value = value.strip()
     if not value:
@@ -241,14 +250,14 @@ def name_problem(value):
     return None
 
 
-def slug_problem(value):
+def slug_problem(value: str) -> str | None:
     """Why a project slug (its folder name) is refused, or None."""
     if not _SLUG.fullmatch(value):
         return f"must be a lowercase ASCII slug like 'users-and-orders' (got {value!r})"
     return None
 
 
-def service_problem(value, reserved):
+def service_problem(value: str, reserved: Reserved) -> str | None:
     """Why a service name is refused, or None."""
     if problem := _path_problem(value):
         return problem
@@ -271,7 +280,7 @@ def service_problem(value, reserved):
     return None
 
 
-def entity_problem(value, reserved):
+def entity_problem(value: str, reserved: Reserved) -> str | None:
     """Why an entity name is refused, or None."""
     if problem := _path_problem(value):
         return problem
@@ -296,7 +305,7 @@ def entity_problem(value, reserved):
     return None
 
 
-def together_problem(options):
+def together_problem(options: Mapping[str, Any]) -> Problem | None:
     """Why options that are each fine clash together: (option, message), or None.
 
     ``options`` holds parsed values: ``patterns`` a tuple, ``fields`` pairs, ``bff`` a bool.
@@ -322,7 +331,9 @@ def together_problem(options):
     return None
 
 
-def first_problem(options, reserved=None):
+def first_problem(
+    options: Mapping[str, Any], reserved: Reserved | None = None
+) -> Problem | None:
     """The first refused option of a raw option mapping, as (option, message); None if fine.
 
     This is the whole check, option by option in a fixed order, then the options together.

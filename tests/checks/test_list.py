@@ -286,5 +286,5 @@ def test_every_known_name_is_in_the_list_text(listing: dict[str, str]) -> None:
     for kind in non_idempotent_consumer._NAMEKO:
         assert f"`@{kind}`" in consumers
     sdk = listing["sdk-business-logic"]
-    for library in sdk_business_logic.PERSISTENCE:
-        assert library in sdk
+    for persistence in sdk_business_logic.PERSISTENCE:
+        assert persistence in sdk

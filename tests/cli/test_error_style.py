@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from support.cli import run_main
+
+from tests.support.cli import run_main
 
 REQUIRED = "freshness: minutes\nreads_per_second: 10\nwrites_per_second: 2\n"
 
@@ -34,13 +35,13 @@ CASES: list[tuple[list[str], dict[str, str], str]] = [
     (["recommend", "--format", "xml"], {}, "--format"),
     (["recommend", "--freshness", "hours", "--no-input"], {}, "answers 'reads_per_second'"),
     (["questions", "--format", "yaml"], {}, "--format"),
-    (["new", "shop", "--pattern", "api,queue"], {}, "--pattern"),
-    (["new", "shop", "--broker", "sns-sqs", "--pattern", "event"], {}, "--broker"),
+    (["new", "shop", "--patterns", "api,queue"], {}, "--patterns"),
+    (["new", "shop", "--broker", "sns-sqs", "--patterns", "event"], {}, "--broker"),
     (["new", "shop", "--compatibility", "SOMETIMES"], {}, "--compatibility"),
-    (["new", "shop", "--pattern", "api", "--owner", "Users"], {}, "--owner"),
-    (["new", "shop", "--pattern", "event", "--bff"], {}, "--bff"),
-    (["new", "shop", "--no-input"], {}, "--pattern or --from"),
-    (["new", "full", "--pattern", "api"], {"full/kept.txt": "x"}, "DEST /"),
+    (["new", "shop", "--patterns", "api", "--owner", "Users"], {}, "--owner"),
+    (["new", "shop", "--patterns", "event", "--bff"], {}, "--bff"),
+    (["new", "shop", "--no-input"], {}, "--patterns or --from"),
+    (["new", "full", "--patterns", "api"], {"full/kept.txt": "x"}, "DEST /"),
     (["check", "nowhere"], {}, "PATH nowhere"),
     (["check", "afile"], {"afile": "x"}, "PATH afile"),
     (["check", ".", "--format", "xml"], {}, "--format"),

@@ -6,7 +6,6 @@ import re
 
 import pytest
 import typer.main
-from support.cli import run_main
 
 from advisor.checks import CHECKS
 from advisor.cli import app
@@ -15,6 +14,7 @@ from advisor.engine.loader import load_rules
 from advisor.questions.model import questions
 from advisor.render.context import renderable_brokers
 from advisor.types import COMPATIBILITIES, STRATEGIES
+from tests.support.cli import run_main
 
 WIDTH = 80
 
@@ -110,9 +110,9 @@ CHOICES = [
     ("advisor recommend --format ", ["table", "json", "markdown"]),
     ("advisor new shop --broker ", list(renderable_brokers())),
     ("advisor new shop --compatibility ", list(COMPATIBILITIES)),
-    ("advisor new shop --pattern ", list(STRATEGIES)),
-    ("advisor new shop --pattern api,", [f"api,{s}" for s in STRATEGIES if s != "api"]),
-    ("advisor new shop --pattern event,re", ["event,replica"]),
+    ("advisor new shop --patterns ", list(STRATEGIES)),
+    ("advisor new shop --patterns api,", [f"api,{s}" for s in STRATEGIES if s != "api"]),
+    ("advisor new shop --patterns event,re", ["event,replica"]),
     ("advisor check . --format ", [f.value for f in CheckFormat]),
     ("advisor check . --compatibility ", list(COMPATIBILITIES)),
     ("advisor check . --select ", [c.id for c in CHECKS]),

@@ -53,7 +53,7 @@ def run(
         ("--name", ""),
         ("--entity", ""),
         ("--broker", "sns-sqs"),
-        ("--pattern", "api,../x"),
+        ("--patterns", "api,../x"),
     ],
 )
 def test_hostile_names_exit_2_naming_the_option(
@@ -66,8 +66,8 @@ def test_hostile_names_exit_2_naming_the_option(
 ) -> None:
     dest = tmp_path / "project"
     args = ["new", str(dest), "--template", str(mini_template), "--no-input"]
-    if flag != "--pattern":
-        args += ["--pattern", "api,event"]
+    if flag != "--patterns":
+        args += ["--patterns", "api,event"]
     code, out, err = run([*args, flag, value], capsys, monkeypatch)
     assert code == 2
     assert out == ""
@@ -88,7 +88,7 @@ def test_unusual_but_valid_project_name_renders_valid_files(
     name = 'L\'équipe "données" \\ 🚀'
     dest = tmp_path / "project"
     code, out, err = run(
-        ["new", str(dest), "--pattern", "api", "--name", name, "--template", str(mini_template)],
+        ["new", str(dest), "--patterns", "api", "--name", name, "--template", str(mini_template)],
         capsys,
         monkeypatch,
     )
@@ -113,7 +113,7 @@ def test_non_interactive_without_patterns_names_the_flags(
     code, out, err = run(["new", str(tmp_path / "p")], capsys, monkeypatch)
     assert code == 2
     assert out == ""
-    assert "--pattern" in err and "--from" in err
+    assert "--patterns" in err and "--from" in err
     assert len(err.strip().splitlines()) == 1
 
 
@@ -125,7 +125,7 @@ def test_stdout_lists_exactly_the_written_files(
 ) -> None:
     dest = tmp_path / "project"
     code, out, err = run(
-        ["new", str(dest), "--pattern", "replica", "--template", str(mini_template)],
+        ["new", str(dest), "--patterns", "replica", "--template", str(mini_template)],
         capsys,
         monkeypatch,
     )
@@ -143,7 +143,7 @@ def test_dry_run_lists_files_and_writes_nothing(
     snapshot: Snapshot,
 ) -> None:
     dest = tmp_path / "project"
-    args = ["new", str(dest), "--pattern", "api", "--template", str(mini_template)]
+    args = ["new", str(dest), "--patterns", "api", "--template", str(mini_template)]
     code, dry_out, _ = run([*args, "--dry-run"], capsys, monkeypatch)
     assert code == 0
     assert not dest.exists()
@@ -172,7 +172,7 @@ def test_non_empty_dest_needs_force(
     dest.mkdir()
     (dest / "old.txt").write_text("old", encoding="utf-8")
     before = snapshot(dest)
-    args = ["new", str(dest), "--pattern", "sdk", "--template", str(mini_template)]
+    args = ["new", str(dest), "--patterns", "sdk", "--template", str(mini_template)]
     code, out, err = run(args, capsys, monkeypatch)
     assert code == 2
     assert out == ""
@@ -202,7 +202,7 @@ def test_failing_hook_leaves_dest_as_it_was(
         (dest / "old.txt").write_text("old", encoding="utf-8")
     before = snapshot(dest) if existing else {}
     code, out, err = run(
-        ["new", str(dest), "--pattern", "api", "--force", "--template", str(broken_template)],
+        ["new", str(dest), "--patterns", "api", "--force", "--template", str(broken_template)],
         capsys,
         monkeypatch,
     )
@@ -219,7 +219,7 @@ def test_subprocess_stdout_carries_only_file_paths(tmp_path: Path, mini_template
     result = subprocess.run(
         [
             *(sys.executable, "-m", "advisor", "new", str(dest)),
-            *("--pattern", "event", "--template", str(mini_template)),
+            *("--patterns", "event", "--template", str(mini_template)),
         ],
         capture_output=True,
         text=True,
@@ -275,7 +275,7 @@ def test_same_tree_as_plain_cookiecutter(
             *("new", str(dest), "--template", str(template), "--no-input"),
             *("--name", values["name"], "--owner", values["owner"]),
             *("--consumer", values["consumer"], "--entity", values["entity"]),
-            *("--fields", values["fields"], "--pattern", values["patterns"]),
+            *("--fields", values["fields"], "--patterns", values["patterns"]),
             *("--broker", values["broker"], "--compatibility", values["compatibility"]),
             *(["--bff"] if bff else []),
         ],
@@ -343,7 +343,7 @@ def test_the_bff_flag_reaches_the_render(
     flag: bool,
 ) -> None:
     dest = tmp_path / "project"
-    args = ["new", str(dest), "--pattern", "sdk", "--template", str(mini_template)]
+    args = ["new", str(dest), "--patterns", "sdk", "--template", str(mini_template)]
     code, _, err = run([*args, *(["--bff"] if flag else [])], capsys, monkeypatch)
     assert code == 0, err
     readme = (dest / "README.md").read_text("utf-8")
@@ -353,9 +353,9 @@ def test_the_bff_flag_reaches_the_render(
 @pytest.mark.parametrize(
     "args",
     [
-        ["--pattern", "event,replica"],
+        ["--patterns", "event,replica"],
         ["--from", "examples/answers.yml"],  # recommends event,replica: no HTTP client to reuse
-        ["--pattern", "api", "--owner", "order-bff"],  # the name the BFF would get
+        ["--patterns", "api", "--owner", "order-bff"],  # the name the BFF would get
     ],
 )
 def test_bff_is_refused_clearly_where_it_cannot_work(
@@ -394,7 +394,7 @@ def test_from_answers_with_bff_and_an_http_pattern_renders_it(
     code, _, err = run(
         [
             *("new", str(dest), "--from", str(repo_root / "examples" / "answers.yml")),
-            *("--pattern", "api,event,replica", "--bff", "--template", str(mini_template)),
+            *("--patterns", "api,event,replica", "--bff", "--template", str(mini_template)),
         ],
         capsys,
         monkeypatch,
@@ -412,7 +412,7 @@ def test_dry_run_lists_the_bff_files(
     repo_root: Path,
 ) -> None:
     dest = tmp_path / "project"
-    args = ["new", str(dest), "--pattern", "api", "--dry-run", "--template"]
+    args = ["new", str(dest), "--patterns", "api", "--dry-run", "--template"]
     args.append(str(_real_template(repo_root)))
     code, out, err = run([*args, "--bff"], capsys, monkeypatch)
     assert code == 0, err
@@ -460,7 +460,7 @@ def test_no_broker_is_recorded_when_no_events_flow(
         answers.write_text(yaml.safe_dump(_NO_EVENTS[pattern]), encoding="utf-8")
         chosen = ["--from", str(answers)]
     else:
-        chosen = ["--pattern", pattern]
+        chosen = ["--patterns", pattern]
     dest = tmp_path / "project"
     code, _, err = run(
         [
@@ -516,3 +516,70 @@ def test_from_answers_records_every_option_to_render_the_project_again(
     rendered = spec_from_recommendation(recommend(load_answers(answers_path)), flags)
     again = make_spec(recorded)
     assert again.model_dump(exclude={"notes"}) == rendered.model_dump(exclude={"notes"})
+
+
+def test_every_project_option_has_one_name_across_flag_model_context_and_record() -> None:
+    """``--<option>`` is the flag, the spec's field, the template's key and the record's key."""
+    import json
+
+    import typer.core
+    import typer.main
+
+    from advisor.cli import app
+    from advisor.record import ProjectRecord
+    from advisor.render.context import FLAGS, ProjectSpec
+    from advisor.render.reserved import rules
+    from advisor.resources import templates_dir
+
+    options = tuple(rules().OPTIONS)
+    assert tuple(FLAGS) == options
+    assert {option: f"--{option}" for option in options} == FLAGS
+    assert set(ProjectSpec.model_fields) - {"notes"} == set(options)
+    assert ProjectRecord.model_fields["project"].annotation is ProjectSpec
+    cookiecutter = json.loads(
+        (templates_dir() / "microservices" / "cookiecutter.json").read_text(encoding="utf-8")
+    )
+    assert set(options) <= set(cookiecutter)
+    command = typer.main.get_command(app)
+    assert isinstance(command, typer.core.TyperGroup)
+    new = command.commands["new"]
+    shown = {name for p in new.params if not getattr(p, "hidden", False) for name in p.opts}
+    assert set(FLAGS.values()) <= shown
+
+
+def test_the_old_flag_name_still_works_with_a_note(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    mini_template: Path,
+) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    template = ["--template", str(mini_template)]
+    code, _, err = run(["new", str(old), "--pattern", "api,sdk", *template], capsys, monkeypatch)
+    assert code == 0, err
+    assert "advisor: note: --pattern is now --patterns" in err
+    code, _, err = run(["new", str(new), "--patterns", "api,sdk", *template], capsys, monkeypatch)
+    assert code == 0, err
+    assert "--pattern is now" not in err
+    assert _tree(old) == _tree(new)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_the_old_and_new_flag_names_together_are_refused(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    mini_template: Path,
+) -> None:
+    dest = tmp_path / "project"
+    args = ["new", str(dest), "--patterns", "api", "--pattern", "sdk"]
+    code, out, err = run([*args, "--template", str(mini_template)], capsys, monkeypatch)
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "advisor: error: --pattern: the old name of --patterns; give --patterns only"
+    ]
+    assert not dest.exists()

@@ -38,7 +38,7 @@ def test_a_reserved_name_is_one_line_and_exit_2(
     tmp_path: Path, args: list[str], expected: str
 ) -> None:
     dest = tmp_path / "project"
-    done = advisor_new(dest, "--pattern", "api,event,replica", *args)
+    done = advisor_new(dest, "--patterns", "api,event,replica", *args)
     assert done.returncode == 2
     assert done.stdout == ""
     lines = done.stderr.splitlines()
@@ -50,7 +50,7 @@ def test_a_reserved_name_is_one_line_and_exit_2(
 
 def test_a_failing_hook_prints_no_traceback(tmp_path: Path, broken_template: Path) -> None:
     dest = tmp_path / "work" / "project"
-    done = advisor_new(dest, "--pattern", "api", "--template", str(broken_template))
+    done = advisor_new(dest, "--patterns", "api", "--template", str(broken_template))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "Stopping generation" not in done.stderr  # cookiecutter's log line

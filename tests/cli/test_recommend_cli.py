@@ -12,11 +12,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.answers import answers_files
-from support.cli import advisor, run_main, spawn
 
 from advisor.questions.answers_file import METADATA_KEYS
 from advisor.questions.model import questions
+from tests.support.answers import answers_files
+from tests.support.cli import advisor, printed, run_main, spawn
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "answers.yml"
 CONTRACT_KEYS = [
@@ -312,9 +312,9 @@ def test_no_color_keeps_the_table_free_of_colour_on_a_terminal(tmp_path: Path) -
         child = spawn(["recommend", "--answers", str(EXAMPLE)], cwd=tmp_path, env=env)
         child.expect(pexpect.EOF)
         child.close()
-        assert child.exitstatus == 0, child.before
-        assert "Recommendation:" in child.before
-        return str(child.before)
+        assert child.exitstatus == 0, printed(child)
+        assert "Recommendation:" in printed(child)
+        return printed(child)
 
     assert colour_codes(table(None)), "without NO_COLOR the terminal gets colour"
     assert colour_codes(table("1")) == []
@@ -500,7 +500,7 @@ def test_wizard_gives_the_same_json_as_flags(tmp_path: Path) -> None:
     child.send(DOWN + DOWN + "\r")  # none -> kafka -> rabbitmq
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 0, child.before
+    assert child.exitstatus == 0, printed(child)
     flags = advisor(
         "recommend",
         "--format",
@@ -518,7 +518,7 @@ def test_wizard_gives_the_same_json_as_flags(tmp_path: Path) -> None:
         "--existing-broker",
         "rabbitmq",
     )
-    wizard = json.loads(child.before[child.before.index("{") :])
+    wizard = json.loads(printed(child)[printed(child).index("{") :])
     by_flags = json.loads(flags.stdout)
     # The wizard's answers all count as given, the defaults accepted at a prompt too.
     asked = wizard.pop("answers_given")
@@ -555,8 +555,8 @@ def test_wizard_prompts_on_stderr_when_stdout_is_redirected(tmp_path: Path) -> N
     child.send("n")
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 0, child.before
-    assert "schema_version" not in child.before  # the terminal got the prompts only
+    assert child.exitstatus == 0, printed(child)
+    assert "schema_version" not in printed(child)  # the terminal got the prompts only
     flags = advisor(
         "recommend",
         "--format",

@@ -11,7 +11,8 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.cli import run_main
+
+from tests.support.cli import run_main
 
 COMMANDS = [
     ["recommend"],
@@ -31,7 +32,8 @@ FLAGS = [
     "--answers",
     "--format",
     "--strict",
-    "--pattern",
+    "--patterns",
+    "--pattern",  # the old name, still accepted
     "--broker",
     "--name",
     "--entity",

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import yaml
-from support.cli import advisor
+
+from tests.support.cli import advisor
 
 
 def test_list_json_names_every_rule_with_its_source() -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from support.cli import advisor, spawn
 
 from advisor.questions.model import questions
 from advisor.types import AnswerValue
 from advisor.wizard.relevance import should_ask
+from tests.support.cli import advisor, printed, spawn
 
 CATALOGUE = {q.key: q for q in questions()}
 TOTAL = len(CATALOGUE)
@@ -29,7 +29,7 @@ def _advisor_lines(screen: str) -> list[str]:
     return re.findall(r"advisor: [^\r\n]*", screen)
 
 
-def _expect_prompt(child: pexpect.spawn, place: str, prompt: str) -> None:
+def _expect_prompt(child: pexpect.spawn[str], place: str, prompt: str) -> None:
     # prompt_toolkit styles the place and the question apart: escape codes between them.
     child.expect_exact(place)
     child.expect_exact(prompt)
@@ -39,7 +39,7 @@ def test_wizard_shows_help_progress_and_why_it_skips(tmp_path: Path) -> None:
     # Real-time reads by one consumer, no tooling, no shared database: the rules leave
     # only a few questions able to change the advice. Which ones, the rules decide.
     given: dict[str, AnswerValue] = {}
-    script = {
+    script: dict[str, tuple[str, AnswerValue]] = {
         "freshness": ("\r", "realtime"),
         "reads_per_second": ("5\r", 5),
         "writes_per_second": ("1\r", 1),
@@ -70,9 +70,9 @@ def test_wizard_shows_help_progress_and_why_it_skips(tmp_path: Path) -> None:
             given[key] = q.default
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 0, child.before
+    assert child.exitstatus == 0, printed(child)
     assert "consumers" in skipped and "same_language" in skipped
-    assert json.loads(child.before[child.before.index("{") :])["strategy"] == "api"
+    assert json.loads(printed(child)[printed(child).index("{") :])["strategy"] == "api"
 
 
 def test_ctrl_c_in_the_wizard_says_nothing_was_written(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_ctrl_c_in_the_wizard_says_nothing_was_written(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
-    assert _advisor_lines(child.before) == ["advisor: error: interrupted: nothing was written"]
+    assert _advisor_lines(printed(child)) == ["advisor: error: interrupted: nothing was written"]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -107,7 +107,7 @@ def test_project_wizard_counts_and_says_why_it_skips_the_broker(
     child.expect(r"cd shop\r\n\s+make test .*\r\n\s+make dev ")
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 0, child.before
+    assert child.exitstatus == 0, printed(child)
     assert "billing" in (tmp_path / "shop" / "README.md").read_text(encoding="utf-8")
 
 
@@ -118,21 +118,21 @@ def test_project_wizard_ctrl_c_writes_nothing(tmp_path: Path, mini_template: Pat
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
-    assert "Cancelled by user" not in child.before
-    assert _advisor_lines(child.before) == ["advisor: error: interrupted: nothing was written"]
+    assert "Cancelled by user" not in printed(child)
+    assert _advisor_lines(printed(child)) == ["advisor: error: interrupted: nothing was written"]
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("dest", ["shop", "my shop"])
 def test_new_ends_with_what_to_run_next(tmp_path: Path, mini_template: Path, dest: str) -> None:
     out = tmp_path / "files.txt"
-    args = ["new", dest, "--pattern", "replica", "--broker", "rabbitmq"]
+    args = ["new", dest, "--patterns", "replica", "--broker", "rabbitmq"]
     child = spawn([*args, "--template", str(mini_template)], cwd=tmp_path, stdout=out)
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 0, child.before
+    assert child.exitstatus == 0, printed(child)
     quoted = "'my shop'" if " " in dest else dest
-    tail = child.before.replace("\r\n", "\n").split("Next:\n", 1)[1].splitlines()
+    tail = printed(child).replace("\r\n", "\n").split("Next:\n", 1)[1].splitlines()
     assert tail[0] == f"  cd {quoted}"
     assert tail[1].startswith("  make test ")
     assert tail[2].startswith("  make dev ") and "rabbitmq broker" in tail[2]
@@ -143,24 +143,24 @@ def test_new_ends_with_what_to_run_next(tmp_path: Path, mini_template: Path, des
 
 def test_no_next_steps_in_a_pipe_or_for_a_dry_run(tmp_path: Path, mini_template: Path) -> None:
     done = advisor(
-        "new", str(tmp_path / "shop"), "--pattern", "api", "--template", str(mini_template)
+        "new", str(tmp_path / "shop"), "--patterns", "api", "--template", str(mini_template)
     )
     assert done.returncode == 0 and "Next:" not in done.stderr
     child = spawn(
-        ["new", "other", "--pattern", "api", "--dry-run", "--template", str(mini_template)],
+        ["new", "other", "--patterns", "api", "--dry-run", "--template", str(mini_template)],
         cwd=tmp_path,
     )
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 0 and "would write" in child.before
-    assert "Next:" not in child.before
+    assert child.exitstatus == 0 and "would write" in printed(child)
+    assert "Next:" not in printed(child)
 
 
 def test_broker_without_events_is_a_note(tmp_path: Path, mini_template: Path) -> None:
     done = advisor(
         "new",
         str(tmp_path / "shop"),
-        *("--pattern", "api,sdk", "--broker", "rabbitmq", "--template", str(mini_template)),
+        *("--patterns", "api,sdk", "--broker", "rabbitmq", "--template", str(mini_template)),
     )
     assert done.returncode == 0
     notes = [line for line in done.stderr.splitlines() if line.startswith("advisor:")]
@@ -168,6 +168,6 @@ def test_broker_without_events_is_a_note(tmp_path: Path, mini_template: Path) ->
     with_events = advisor(
         "new",
         str(tmp_path / "other"),
-        *("--pattern", "event", "--broker", "rabbitmq", "--template", str(mini_template)),
+        *("--patterns", "event", "--broker", "rabbitmq", "--template", str(mini_template)),
     )
     assert with_events.returncode == 0 and "advisor:" not in with_events.stderr

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import infra
+
+from tests.support import infra
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -30,11 +30,12 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from support import clients, infra
-from support.mangler import MARK, KafkaMangler, Mangler, NatsMangler, RabbitMangler
-from support.pipeline import Layout, Pipeline, eventually, put_once
-from support.projects import render_project
-from support.proxy import FaultProxy
+
+from tests.support import clients, infra
+from tests.support.mangler import MARK, KafkaMangler, Mangler, NatsMangler, RabbitMangler
+from tests.support.pipeline import Layout, Pipeline, eventually, put_once
+from tests.support.projects import render_project
+from tests.support.proxy import FaultProxy
 
 ENTITIES = 1_000
 CHANGES_PER_PHASE = 2_000

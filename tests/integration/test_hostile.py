@@ -21,9 +21,10 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from support import infra
-from support.pipeline import Layout, Pipeline, eventually
-from support.projects import render_project, schemathesis_finds_no_server_error
+
+from tests.support import infra
+from tests.support.pipeline import Layout, Pipeline, eventually
+from tests.support.projects import render_project, schemathesis_finds_no_server_error
 
 LAYOUT = Layout()
 ENTITIES = 30

@@ -11,8 +11,9 @@ import nats
 import pika
 import pytest
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
-from support import clients, infra
-from support.proxy import FaultProxy
+
+from tests.support import clients, infra
+from tests.support.proxy import FaultProxy
 
 
 def test_rabbitmq_round_trip(rabbitmq_url: str) -> None:
@@ -76,7 +77,7 @@ def _read_all(bootstrap: str, topic: str, expected: int, deadline_s: float = 15)
         while len(values) < expected and time.monotonic() < end:
             message = consumer.poll(0.5)
             if message is not None and message.error() is None:
-                values.append(message.value())
+                values.append(clients.kafka_value(message))
         return values
     finally:
         consumer.close()

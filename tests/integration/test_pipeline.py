@@ -9,9 +9,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from support import clients, infra
-from support.pipeline import Pipeline, eventually
-from support.projects import ALL_PATTERNS, render_project
+
+from tests.support import clients, infra
+from tests.support.pipeline import Pipeline, eventually
+from tests.support.projects import ALL_PATTERNS, render_project
 
 #: The JetStream stream the NATS project stores the owner's events in.
 EVENT_STREAM = "user-events"

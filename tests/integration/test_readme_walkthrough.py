@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import infra
-from support.pipeline import eventually
-from support.processes import wait_http
-from support.projects import ALL_PATTERNS, render_project
+
+from tests.support import infra
+from tests.support.pipeline import eventually
+from tests.support.processes import wait_http
+from tests.support.projects import ALL_PATTERNS, render_project
 
 
 def walkthrough(readme: Path) -> list[str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support import infra
-from support.listener import CountingListener
-from support.pipeline import Pipeline, eventually
-from support.projects import render_project
+
+from tests.support import infra
+from tests.support.listener import CountingListener
+from tests.support.pipeline import Pipeline, eventually
+from tests.support.projects import render_project
 
 THRESHOLD = 3
 

@@ -24,10 +24,12 @@ from typing import Any
 
 import httpx
 import pika
+import pika.exceptions
 import pytest
-from support import clients, infra
-from support.pipeline import Layout, Pipeline, eventually
-from support.projects import render_project
+
+from tests.support import clients, infra
+from tests.support.pipeline import Layout, Pipeline, eventually
+from tests.support.projects import render_project
 
 UPSERTED = "user.upserted"
 ADDED = "tier"  # the optional field v2 adds to data
@@ -92,7 +94,7 @@ def v2_event(entity_id: str) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def rabbit_capture(url: str, exchange: str) -> Iterator[Any]:
+def rabbit_capture(url: str, exchange: str) -> Iterator[clients.RabbitTap]:
     """A tap on the owner's exchange (declared as the project declares it), from now on."""
     with contextlib.closing(pika.BlockingConnection(pika.URLParameters(url))) as connection:
         connection.channel().exchange_declare(exchange, exchange_type="topic", durable=True)

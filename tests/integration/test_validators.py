@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import infra
-from support.processes import ServiceProcess, uvicorn, wait_http
-from support.projects import (
+
+from tests.support import infra
+from tests.support.processes import ServiceProcess, uvicorn, wait_http
+from tests.support.projects import (
     ALL_PATTERNS,
     render_project,
     run,

@@ -14,13 +14,14 @@ from advisor.errors import RenderError
 from advisor.recommendation import Recommendation
 from advisor.render.context import (
     DEFAULT_FIELDS,
+    ProjectSpec,
     make_spec,
     normalise_patterns,
     spec_from_recommendation,
 )
 
 
-def _spec(**values: object):  # type: ignore[no-untyped-def]
+def _spec(**values: object) -> ProjectSpec:
     return make_spec({"patterns": "api", **values})
 
 
@@ -67,8 +68,8 @@ def _spec(**values: object):  # type: ignore[no-untyped-def]
         ("name", "!!!", "--name"),  # nothing to make a folder name from
         ("broker", "sns-sqs", "--broker"),
         ("compatibility", "NONE", "--compatibility"),
-        ("patterns", "api,graphql", "--pattern"),
-        ("patterns", "", "--pattern"),
+        ("patterns", "api,graphql", "--patterns"),
+        ("patterns", "", "--patterns"),
     ],
 )
 def test_hostile_values_are_refused_naming_the_flag(key: str, value: str, flag: str) -> None:

@@ -187,7 +187,7 @@ def test_failure_while_swapping_rolls_back(
             moved_in.append(str(src))
         real_rename(src, dst)
 
-    monkeypatch.setattr(scaffold.os, "rename", flaky_rename)
+    monkeypatch.setattr(os, "rename", flaky_rename)
     with pytest.raises(RenderError, match=r"cannot move the project into .*No space"):
         render(spec, dest, template_dir=mini_template, force=True)
     monkeypatch.undo()

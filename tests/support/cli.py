@@ -42,7 +42,7 @@ def spawn(
     *,
     stdout: Path | None = None,
     env: dict[str, str | None] | None = None,
-) -> pexpect.spawn:
+) -> pexpect.spawn[str]:
     """``advisor ARGS`` on a real pseudo-terminal, as a person at a terminal runs it.
 
     ``stdout`` redirects the command's standard output to a file, as ``> FILE`` does,
@@ -68,3 +68,10 @@ def spawn(
         timeout=30,
         dimensions=(40, 120),
     )
+
+
+def printed(child: pexpect.spawn[str]) -> str:
+    """What the terminal showed before the last match (after ``EOF``: all that was left)."""
+    before = child.before
+    assert before is not None, "nothing was read from the terminal yet"
+    return before

@@ -15,12 +15,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import nats
 import pika
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from nats.js.api import DeliverPolicy
+from pika.adapters.blocking_connection import BlockingChannel
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,20 @@ class Record:
 
     def json(self) -> Any:
         return json.loads(self.value)
+
+
+def kafka_value(message: Message) -> bytes:
+    """A consumed record's value; the projects write none without one (no tombstones)."""
+    value = message.value()
+    assert value is not None, f"a record without a value at offset {message.offset()}"
+    return value
+
+
+def kafka_headers(message: Message) -> list[tuple[str, bytes | None]]:
+    """A consumed record's headers in order (a name may repeat)."""
+    # librdkafka gives a consumed record's headers as (name, bytes or None) pairs; the stub's
+    # wider type (a dict, str values) is what a producer may pass in.
+    return cast("list[tuple[str, bytes | None]]", message.headers() or [])
 
 
 def kafka_read(bootstrap: str, topic: str, want: int, deadline_s: float = 30) -> list[Record]:
@@ -57,8 +72,8 @@ def kafka_read(bootstrap: str, topic: str, want: int, deadline_s: float = 30) ->
             message = consumer.poll(0.5)
             if message is None or message.error() is not None:
                 continue
-            headers = {k: bytes(v or b"") for k, v in (message.headers() or [])}
-            records.append(Record(message.key(), message.value(), headers))
+            headers = {k: v or b"" for k, v in kafka_headers(message)}
+            records.append(Record(message.key(), kafka_value(message), headers))
         return records
     finally:
         consumer.close()
@@ -77,27 +92,34 @@ def kafka_publish(
     assert producer.flush(30) == 0, "librdkafka could not deliver every record"
 
 
+@dataclass(frozen=True)
+class RabbitTap:
+    """A private queue bound to an exchange, and the channel to read it on."""
+
+    channel: BlockingChannel
+    queue: str
+
+
 @contextmanager
-def rabbit_tap(url: str, exchange: str, routing_key: str = "#") -> Iterator[pika.channel.Channel]:
+def rabbit_tap(url: str, exchange: str, routing_key: str = "#") -> Iterator[RabbitTap]:
     """A private queue bound to ``exchange``: what the exchange routes from now on."""
     connection = pika.BlockingConnection(pika.URLParameters(url))
     channel = connection.channel()
     queue = channel.queue_declare("", exclusive=True).method.queue
     channel.queue_bind(queue, exchange, routing_key=routing_key)
-    channel.tap_queue = queue  # type: ignore[attr-defined]
     try:
-        yield channel
+        yield RabbitTap(channel, queue)
     finally:
         connection.close()
 
 
-def rabbit_drain(channel: Any, want: int, deadline_s: float = 30) -> list[Record]:
+def rabbit_drain(tap: RabbitTap, want: int, deadline_s: float = 30) -> list[Record]:
     """Read up to ``want`` messages from a tap's queue."""
     records: list[Record] = []
     end = time.monotonic() + deadline_s
     while len(records) < want and time.monotonic() < end:
-        method, properties, body = channel.basic_get(channel.tap_queue, auto_ack=True)
-        if method is None:
+        method, properties, body = tap.channel.basic_get(tap.queue, auto_ack=True)
+        if method is None or properties is None or body is None:
             time.sleep(0.1)
             continue
         headers = {k: str(v).encode() for k, v in (properties.headers or {}).items()}
@@ -131,7 +153,7 @@ def rabbit_queue_read(url: str, queue: str) -> list[Record]:
         records: list[Record] = []
         while True:
             method, properties, body = channel.basic_get(queue, auto_ack=True)
-            if method is None:
+            if method is None or properties is None or body is None:
                 return records
             headers = {k: str(v).encode() for k, v in (properties.headers or {}).items()}
             records.append(Record(None, body, headers))

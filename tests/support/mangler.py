@@ -29,6 +29,8 @@ import nats
 import pika
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, Producer, TopicPartition
 
+from . import clients
+
 MARK = "x-mangled"
 
 
@@ -153,9 +155,9 @@ class KafkaMangler(Mangler):
         message = self.consumer.poll(0.05)
         if message is None or message.error() is not None:
             return []
-        if any(name == MARK for name, _ in message.headers() or []):
+        if any(name == MARK for name, _ in clients.kafka_headers(message)):
             return []  # our own copy coming round
-        return [(message.value(), message.key())]
+        return [(clients.kafka_value(message), message.key())]
 
     def _send(self, raw: bytes, key: bytes | None) -> None:
         self.producer.produce(self.topic, value=raw, key=key, headers=[(MARK, b"1")])
@@ -182,10 +184,11 @@ class RabbitMangler(Mangler):
 
     def _poll(self) -> list[tuple[bytes, bytes | None]]:
         method, _, body = self.channel.basic_get(self.tap, auto_ack=True)
-        if method is None:
+        if method is None or body is None:
             self.connection.sleep(0.02)
             return []
-        return [(body, method.routing_key.encode())]
+        key = method.routing_key
+        return [(body, None if key is None else key.encode())]
 
     def _send(self, raw: bytes, key: bytes | None) -> None:
         # The default exchange routes by queue name: only the consumer's queue gets it.

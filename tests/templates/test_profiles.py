@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from support.projects import TEMPLATE, broker_profiles
+from tests.support.projects import TEMPLATE, broker_profiles
 
 PARTIALS = TEMPLATE / "templates" / "brokers"
 #: Jinja statements and expressions: where a broker's name would make a condition.

@@ -22,7 +22,7 @@ import yaml
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 from packaging.requirements import Requirement
-from support.projects import broker_profiles
+from tests.support.projects import broker_profiles
 
 from advisor import __version__
 

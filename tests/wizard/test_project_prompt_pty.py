@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pexpect
-from support.cli import spawn
+
+from tests.support.cli import spawn
 
 DOWN = "\x1b[B"
 BACKSPACES = "\x7f" * 40

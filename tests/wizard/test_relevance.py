@@ -12,7 +12,6 @@ import pytest
 import questionary
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support.answers import answer_sets, answer_values
 
 from advisor.engine.evaluate import evaluate, recommend
 from advisor.engine.loader import load_rules
@@ -20,11 +19,12 @@ from advisor.questions.model import question, questions, validate_answers
 from advisor.types import STRATEGIES, AnswerValue
 from advisor.wizard.prompt import ask_answers
 from advisor.wizard.relevance import Relevance, can_matter, should_ask
+from tests.support.answers import answer_sets, answer_values
 
 KEYS = [q.key for q in questions()]
 OPTIONAL = [q for q in questions() if not q.required]
 #: The audit's example: `api` wins (internal tooling in another language) and no events flow.
-NO_EVENTS = {
+NO_EVENTS: dict[str, AnswerValue] = {
     "freshness": "seconds",
     "reads_per_second": 1,
     "writes_per_second": 1,

@@ -1,0 +1,1 @@
+"""Tests of the cookiecutter template: rendered projects and their own suites."""
