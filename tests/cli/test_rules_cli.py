@@ -8,6 +8,8 @@ from pathlib import Path
 import yaml
 from support.cli import advisor
 
+from advisor.types import BROKERS
+
 
 def test_list_json_names_every_rule_with_its_source() -> None:
     done = advisor("rules", "list", "--format", "json")
@@ -112,7 +114,7 @@ def test_validate_fails_when_events_would_have_no_broker(rules_copy: Path) -> No
                 "explain": "e",
                 "source": "s",
                 "applies_to": ["replica"],
-                "broker_exclude": ["kafka", "rabbitmq", "nats", "sns-sqs"],
+                "broker_exclude": list(BROKERS),
             }
         ]
     }
