@@ -139,6 +139,32 @@ def rabbit_queue_read(url: str, queue: str) -> list[Record]:
         connection.close()
 
 
+def rabbit_stream_read(
+    url: str, stream: str, want: int, offset: int | str = "first", deadline_s: float = 30
+) -> list[Record]:
+    """Up to ``want`` messages of a RabbitMQ stream from ``offset``, with pika over AMQP 0.9.1
+    (a stream consumer: a prefetch limit, manual acknowledgements, ``x-stream-offset``).
+    Each record's key is its routing key; its ``x-stream-offset`` header is its offset."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    records: list[Record] = []
+    try:
+        channel = connection.channel()
+        channel.basic_qos(prefetch_count=500)
+
+        def take(channel: Any, method: Any, properties: Any, body: bytes) -> None:
+            headers = {k: str(v).encode() for k, v in (properties.headers or {}).items()}
+            records.append(Record(method.routing_key.encode(), body, headers))
+            channel.basic_ack(method.delivery_tag)
+
+        channel.basic_consume(stream, take, arguments={"x-stream-offset": offset})
+        end = time.monotonic() + deadline_s
+        while len(records) < want and time.monotonic() < end:
+            connection.process_data_events(time_limit=0.1)
+    finally:
+        connection.close()
+    return records[:want]
+
+
 def nats_stream_read(url: str, stream: str, subject: str, deadline_s: float = 5) -> list[Record]:
     """Every message a JetStream stream holds on ``subject``, from its first (the stream
     keeps them: nothing is taken off)."""
