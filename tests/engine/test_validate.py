@@ -136,7 +136,8 @@ def test_events_with_every_broker_excluded(
     problems = validate_rules(folder)
     assert len(problems) == 1, problems
     assert problems[0].startswith(
-        "rules broker.replay, extra.no-logs, extra.no-queues exclude every broker while events flow for {"
+        "rules broker.replay, extra.no-logs, extra.no-queues exclude every broker "
+        "while events flow for {"
     )
     assert "needs_replay: True" in problems[0] and "writes_per_second: 1000" in problems[0]
 
