@@ -13,7 +13,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,7 +106,12 @@ def rabbit_drain(channel: Any, want: int, deadline_s: float = 30) -> list[Record
     return records
 
 
-def rabbit_publish(url: str, exchange: str, messages: list[tuple[str, bytes]]) -> None:
+def rabbit_publish(
+    url: str,
+    exchange: str,
+    messages: list[tuple[str, bytes]],
+    headers: dict[str, str] | None = None,
+) -> None:
     """Publish raw persistent messages (routing key, body) with pika."""
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:
@@ -117,7 +122,9 @@ def rabbit_publish(url: str, exchange: str, messages: list[tuple[str, bytes]]) -
                 exchange,
                 routing_key,
                 body,
-                properties=pika.BasicProperties(delivery_mode=2, content_type="application/json"),
+                properties=pika.BasicProperties(
+                    delivery_mode=2, content_type="application/json", headers=headers
+                ),
             )
     finally:
         connection.close()
@@ -161,7 +168,10 @@ def rabbit_stream_read(
         while len(records) < want and time.monotonic() < end:
             connection.process_data_events(time_limit=0.1)
     finally:
-        connection.close()
+        # pika hands back the deliveries it holds on closing, by a nack a stream refuses
+        # (closing the connection, 540): nothing is lost on a stream, so that is harmless.
+        with suppress(pika.exceptions.ConnectionClosedByBroker):
+            connection.close()
     return records[:want]
 
 
