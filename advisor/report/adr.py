@@ -284,7 +284,10 @@ def _broker_cost(rec: Recommendation) -> str | None:
         return f"the flow adds topics, queues and load to the {broker} already run."
     host = RUNS_ON.get(rec.broker)
     if host is not None and existing == host:
-        return f"the flow adds {broker} (and what their retention keeps on disk) to the {BROKER_LABELS[host]} already run."
+        return (
+            f"the flow adds {broker} (and what their retention keeps on disk) "
+            f"to the {BROKER_LABELS[host]} already run."
+        )
     return (
         f"{broker} must be introduced and operated beside the {existing} already run: "
         "provisioning, security, monitoring, upgrades and on-call."
