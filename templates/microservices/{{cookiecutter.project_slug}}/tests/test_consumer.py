@@ -205,6 +205,7 @@ async def test_messages_arriving_together_share_one_transaction(
 
 {%- if broker_profiles()[cookiecutter.broker].position != "database" %}{# a stream's consumer holds the message instead: test_stream_position.py #}
 
+
 async def test_a_message_is_not_acknowledged_when_dead_lettering_it_fails(
     consumer: Any, deliver: Any, test_broker: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -181,10 +181,15 @@ class Consumer:
             for (*_, done), outcome in zip(batch, outcomes, strict=True):
                 if not done.done():  # its handler may have been cancelled meanwhile
                     done.set_result(outcome)
+{%- if tracked %}
 
     async def handle_batch(
-        self, messages: list[tuple[bytes, bytes | None]]{% if tracked %}, offsets: list[int | None] | None = None{% endif %}
+        self, messages: list[tuple[bytes, bytes | None]], offsets: list[int | None] | None = None
     ) -> list[str]:
+{%- else %}
+
+    async def handle_batch(self, messages: list[tuple[bytes, bytes | None]]) -> list[str]:
+{%- endif %}
         """Handle raw messages in order: the valid ones in ONE transaction, falling back to
         one by one (with retries and dead-lettering) for poison or when that fails.{% if tracked %}
         ``offsets`` are the messages' stream offsets, recorded with their effects.{% endif %}"""
@@ -279,7 +284,8 @@ def create_consumer(settings: Settings | None = None, database_url: str | None =
 
 
 async def prepare(consumer: Consumer) -> bool:
-    """Create the tables before the broker starts; True if the replica must be bootstrapped."""
+    """Create the tables before the broker starts{% if tracked %} and read where to start in the stream
+    (``position``){% endif %}; True if the replica must be bootstrapped."""
     await consumer.db.create_all()
 {%- if tracked %}
     async with consumer.db.sessions() as session:
