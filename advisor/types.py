@@ -3,7 +3,7 @@
 from typing import Literal, get_args
 
 Strategy = Literal["api", "event", "replica", "sdk"]
-Broker = Literal["kafka", "rabbitmq", "nats", "sns-sqs"]
+Broker = Literal["kafka", "rabbitmq", "nats", "sns-sqs", "rabbitmq-streams"]
 Level = Literal["error", "warn"]
 OutputFormat = Literal["table", "json", "markdown"]
 #: Event schema compatibility modes, with the meanings schema registries give them.
@@ -21,11 +21,15 @@ AnswerValue = str | int | bool
 
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 BROKERS: tuple[Broker, ...] = get_args(Broker)
+#: Brokers that are a feature of another one, so run wherever that one is: RabbitMQ's
+#: streams need no other server than RabbitMQ.
+RUNS_ON: dict[Broker, Broker] = {"rabbitmq-streams": "rabbitmq"}
 COMPATIBILITIES: tuple[Compatibility, ...] = get_args(Compatibility)
 
 __all__ = [
     "BROKERS",
     "COMPATIBILITIES",
+    "RUNS_ON",
     "STRATEGIES",
     "AnswerValue",
     "Broker",

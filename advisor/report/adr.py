@@ -17,7 +17,7 @@ from typing import Literal
 
 from advisor.recommendation import Flip, RankedOption, Recommendation
 from advisor.report.diagram import mermaid
-from advisor.types import AnswerValue, Broker, Strategy
+from advisor.types import RUNS_ON, AnswerValue, Broker, Strategy
 
 Status = Literal["proposed", "accepted"]
 
@@ -32,6 +32,7 @@ BROKER_LABELS: dict[Broker, str] = {
     "rabbitmq": "RabbitMQ",
     "nats": "NATS JetStream",
     "sns-sqs": "Amazon SNS/SQS",
+    "rabbitmq-streams": "RabbitMQ streams",
 }
 
 #: What each pattern costs to run, whatever the answers: the "Bad, because" a team
@@ -281,6 +282,12 @@ def _broker_cost(rec: Recommendation) -> str | None:
     broker = BROKER_LABELS[rec.broker]
     if existing == rec.broker:
         return f"the flow adds topics, queues and load to the {broker} already run."
+    host = RUNS_ON.get(rec.broker)
+    if host is not None and existing == host:
+        return (
+            f"the flow adds {broker} (and what their retention keeps on disk) "
+            f"to the {BROKER_LABELS[host]} already run."
+        )
     return (
         f"{broker} must be introduced and operated beside the {existing} already run: "
         "provisioning, security, monitoring, upgrades and on-call."

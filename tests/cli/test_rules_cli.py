@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from advisor.types import BROKERS
 from tests.support.cli import advisor
 
 
@@ -113,7 +114,7 @@ def test_validate_fails_when_events_would_have_no_broker(rules_copy: Path) -> No
                 "explain": "e",
                 "source": "s",
                 "applies_to": ["replica"],
-                "broker_exclude": ["kafka", "rabbitmq", "nats", "sns-sqs"],
+                "broker_exclude": list(BROKERS),
             }
         ]
     }

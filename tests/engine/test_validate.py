@@ -113,7 +113,8 @@ def test_exclusion_of_an_added_pattern(
 def test_events_with_every_broker_excluded(
     add_rules: Callable[[list[dict[str, object]]], Path],
 ) -> None:
-    # Each rule leaves some broker; only together, on both answers, do they leave none.
+    # Each rule leaves some broker; only together, on both answers, do they leave none
+    # (with the shipped broker.replay, which rules out RabbitMQ's queues for replay).
     folder = add_rules(
         [
             {
@@ -128,14 +129,15 @@ def test_events_with_every_broker_excluded(
                 "id": "extra.no-queues",
                 "applies_to": ["event"],
                 "when": {"needs_replay": True},
-                "broker_exclude": ["rabbitmq", "sns-sqs"],
+                "broker_exclude": ["sns-sqs", "rabbitmq-streams"],
             },
         ]
     )
     problems = validate_rules(folder)
     assert len(problems) == 1, problems
     assert problems[0].startswith(
-        "rules extra.no-logs, extra.no-queues exclude every broker while events flow for {"
+        "rules broker.replay, extra.no-logs, extra.no-queues exclude every broker "
+        "while events flow for {"
     )
     assert "needs_replay: True" in problems[0] and "writes_per_second: 1000" in problems[0]
 

@@ -6,7 +6,8 @@ PostgreSQL in five phases of 2,000, each with its faults:
 1. every message delivered twice, and older changes replayed after newer ones;
 2. as 1, and the consumer SIGKILLed and restarted, twice;
 3. as 1, and the relay killed between a confirmed publish and marking the row sent;
-4. the broker gone twice: RabbitMQ's application stopped and started; a private NATS
+4. the broker gone twice: RabbitMQ's application stopped and started (with queues or a
+   stream); a private NATS
    server stopped and started on its own store; for the in-memory Kafka-protocol broker,
    every connection through a fault-injecting proxy dropped;
 5. as 1, and poison messages (malformed JSON, unknown type, schema-invalid data).
@@ -32,7 +33,14 @@ import httpx
 import pytest
 
 from tests.support import clients, infra
-from tests.support.mangler import MARK, KafkaMangler, Mangler, NatsMangler, RabbitMangler
+from tests.support.mangler import (
+    MARK,
+    KafkaMangler,
+    Mangler,
+    NatsMangler,
+    RabbitMangler,
+    RabbitStreamMangler,
+)
 from tests.support.pipeline import Layout, Pipeline, eventually, put_once
 from tests.support.projects import render_project
 from tests.support.proxy import FaultProxy
@@ -171,6 +179,8 @@ class Broker:
             return KafkaMangler(self.url, LAYOUT.channel)
         if self.name == "nats":
             return NatsMangler(self.url, LAYOUT.channel)
+        if self.name == "rabbitmq-streams":
+            return RabbitStreamMangler(self.url, LAYOUT.channel)
         return RabbitMangler(self.url, LAYOUT.channel, CONSUMER_QUEUE)
 
     def publish_poison(self) -> None:
@@ -181,6 +191,10 @@ class Broker:
             )
         elif self.name == "nats":
             clients.nats_publish(self.url, LAYOUT.channel, POISON, {MARK: "1"})
+        elif self.name == "rabbitmq-streams":
+            # Appended to the stream (the default exchange routes by its name).
+            messages = [(LAYOUT.channel, raw) for raw in POISON]
+            clients.rabbit_publish(self.url, "", messages, {MARK: "1"})
         else:
             clients.rabbit_publish(self.url, "", [(CONSUMER_QUEUE, raw) for raw in POISON])
 
@@ -204,7 +218,8 @@ def broker(name: str) -> Iterator[Broker]:
         with infra.nats_server() as server:
             yield Broker(name, server.url, server=server)
     else:
-        # The queues are durable and named by the template: a private vhost starts them empty.
+        # The queues (or the stream) are durable and named by the template: a private vhost
+        # starts them empty.
         with infra.rabbitmq_vhost() as url:
             yield Broker(name, url, None)
 
@@ -246,7 +261,7 @@ def phase(load: Load, faults: Callable[[Load], None], mangler: Mangler | None) -
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("broker_name", ["rabbitmq", "kafka", "nats"])
+@pytest.mark.parametrize("broker_name", ["rabbitmq", "kafka", "nats", "rabbitmq-streams"])
 def test_nothing_lost_nothing_applied_twice(
     broker_name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -335,6 +350,18 @@ def test_nothing_lost_nothing_applied_twice(
                 return {r["user_id"]: tuple(r) for r in rows} == owner
 
             assert eventually(replica_matches, 300, interval_s=2), pipeline.logs()
+            if broker_name == "rabbitmq-streams":
+                # The offset stored is the stream's last: every message written to it (the
+                # events, the relay's re-publishes, the copies, the late replays, the
+                # poison) was recorded, none skipped.
+                stream = clients.rabbit_stream_read(bus.url, LAYOUT.channel, 10**9, deadline_s=30)
+                last = max(int(r.headers["x-stream-offset"]) for r in stream)
+
+                def stored_offset() -> int:
+                    rows = query(consumer_db, "SELECT last_offset FROM stream_offsets")
+                    return int(rows[0]["last_offset"]) if rows else -1
+
+                assert eventually(lambda: stored_offset() == last, 60), (stored_offset(), last)
             sent = {r["id"] for r in query(owner_db, "SELECT id FROM outbox")}
             processed = {
                 r["message_id"]

@@ -147,11 +147,12 @@ def test_schemathesis_finds_no_server_error_on_postgresql(owner: Pipeline, proje
 def _refused_row(broker_name: str, entity_id: str) -> tuple[str, str]:
     """An outbox row the broker will not take, as the relay would find it: for Kafka and
     NATS an event of 2 MiB (over the producer's and the server's 1 MiB limits), for
-    RabbitMQ (whose limit, 128 MiB, no test should fill) a row that is no JSON. The
+    RabbitMQ, queues or stream (whose limit, 128 MiB, no test should fill) a row that is
+    no JSON. The
     owner's API refuses anything this large, so the row is written straight into its
     outbox."""
     row_id = uuid.uuid4().hex
-    if broker_name != "rabbitmq":
+    if not broker_name.startswith("rabbitmq"):
         envelope = {
             "specversion": "1.0",
             "id": row_id,
@@ -169,7 +170,7 @@ def _refused_row(broker_name: str, entity_id: str) -> tuple[str, str]:
     return row_id, '{"truncated": '
 
 
-@pytest.mark.parametrize("broker_name", ["kafka", "rabbitmq", "nats"])
+@pytest.mark.parametrize("broker_name", ["kafka", "rabbitmq", "nats", "rabbitmq-streams"])
 def test_a_refused_change_is_parked_and_every_other_entity_arrives(
     broker_name: str, tmp_path: Path
 ) -> None:
@@ -243,6 +244,7 @@ def test_a_refused_change_is_parked_and_every_other_entity_arrives(
                 "kafka": "MessageSizeTooLarge",
                 "nats": "MaxPayload",
                 "rabbitmq": "JSONDecodeError",
+                "rabbitmq-streams": "JSONDecodeError",
             }[broker_name]
             assert expected in parked["error"], parked
             relay_log = pipeline.process("relay").tail(20_000)

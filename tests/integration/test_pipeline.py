@@ -19,7 +19,7 @@ EVENT_STREAM = "user-events"
 ENVELOPE = {"id", "source", "type", "specversion", "time", "data", "dataschema", "schemaversion"}
 
 
-@pytest.fixture(scope="module", params=["kafka", "rabbitmq", "nats"])
+@pytest.fixture(scope="module", params=["kafka", "rabbitmq", "nats", "rabbitmq-streams"])
 def pipeline(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pipeline]:
@@ -108,6 +108,18 @@ def test_an_independent_client_reads_plain_events(pipeline: Pipeline) -> None:
             ],
             30,
         )
+    elif broker == "rabbitmq-streams":
+        pipeline.put(entity_id, {"name": "Stream Reader", "email": "s@example.com"})
+        records = eventually(
+            lambda: [
+                r
+                for r in clients.rabbit_stream_read(
+                    pipeline.broker_url, pipeline.layout.channel, 10_000, deadline_s=3
+                )
+                if entity_id.encode() in r.value
+            ],
+            30,
+        )
     else:
         with clients.rabbit_tap(pipeline.broker_url, pipeline.layout.channel) as tap:
             pipeline.put(entity_id, {"name": "Rabbit Reader", "email": "r@example.com"})
@@ -124,6 +136,10 @@ def test_an_independent_client_reads_plain_events(pipeline: Pipeline) -> None:
         # The event id is the stream's de-duplication id.
         assert records[-1].headers["Nats-Msg-Id"] == envelope["id"].encode()
         _the_stream_drops_the_event_published_again(pipeline, records[-1].value)
+    elif broker == "rabbitmq-streams":
+        # Appended to the stream through the default exchange; read back at its own offset.
+        assert records[-1].key == pipeline.layout.channel.encode()
+        assert int(records[-1].headers["x-stream-offset"]) >= 0
     else:
         assert records[-1].key == envelope["type"].encode()  # routed by event type
 

@@ -81,7 +81,7 @@ def stop_group(pgid: int, grace_s: float = 20) -> None:
 _DEFAULT_PORTS = {"OWNER_PORT": 8001, "CONSUMER_PORT": 8002, "CONSUMER_METRICS_PORT": 9102}
 
 
-@pytest.mark.parametrize("broker", ["rabbitmq", "kafka", "nats"])
+@pytest.mark.parametrize("broker", ["rabbitmq", "kafka", "nats", "rabbitmq-streams"])
 def test_readme_walkthrough(broker: str, tmp_path: Path) -> None:
     # Free ports, not the README's 8001/8002/9102, which a developer's own stack may hold.
     ports = {name: infra.free_port() for name in _DEFAULT_PORTS}

@@ -22,7 +22,7 @@ from tests.support.projects import (
 ASYNCAPI_VALIDATOR = Path(__file__).parent / "asyncapi"
 
 
-@pytest.fixture(scope="module", params=["kafka", "rabbitmq", "nats"])
+@pytest.fixture(scope="module", params=["kafka", "rabbitmq", "nats", "rabbitmq-streams"])
 def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project with every pattern, rendered once per broker."""
     out = tmp_path_factory.mktemp(f"validators-{request.param}")

@@ -15,6 +15,7 @@ nats-py directly for NATS (the generated project reaches it through FastStream).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import json
@@ -27,6 +28,7 @@ from typing import Any
 
 import nats
 import pika
+import pika.exceptions
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, Producer, TopicPartition
 
 from . import clients
@@ -241,3 +243,46 @@ class NatsMangler(Mangler):
     def _close(self) -> None:
         self.loop.run_until_complete(self.connection.close())
         self.loop.close()
+
+
+class RabbitStreamMangler(Mangler):
+    """Reads the stream from its end (offset ``next``); appends copies to it, marked to skip."""
+
+    def __init__(self, url: str, stream: str, max_delay_s: float = 1.5) -> None:
+        super().__init__(max_delay_s)
+        self.url, self.stream = url, stream
+        self.tapped: list[tuple[bytes, bytes | None]] = []
+
+    def _open(self) -> None:
+        self.connection = pika.BlockingConnection(pika.URLParameters(self.url))
+        self.reader = self.connection.channel()
+        self.reader.basic_qos(prefetch_count=500)  # a stream consumer must set one
+
+        def tap(channel: Any, method: Any, properties: Any, body: bytes) -> None:
+            if MARK not in (properties.headers or {}):  # not our own copy coming round
+                self.tapped.append((body, None))
+            channel.basic_ack(method.delivery_tag)
+
+        self.reader.basic_consume(self.stream, tap, arguments={"x-stream-offset": "next"})
+        self.writer = self.connection.channel()
+        self.writer.confirm_delivery()
+
+    def _poll(self) -> list[tuple[bytes, bytes | None]]:
+        self.connection.process_data_events(time_limit=0.02)
+        ready, self.tapped = self.tapped, []
+        return ready
+
+    def _send(self, raw: bytes, key: bytes | None) -> None:
+        # The default exchange routes by the stream's name.
+        self.writer.basic_publish(
+            "",
+            self.stream,
+            raw,
+            properties=pika.BasicProperties(delivery_mode=2, headers={MARK: "1"}),
+        )
+
+    def _close(self) -> None:
+        # pika hands back the deliveries it holds on closing, by a nack a stream refuses
+        # (closing the connection, 540): nothing is lost on a stream, so that is harmless.
+        with contextlib.suppress(pika.exceptions.ConnectionClosedByBroker):
+            self.connection.close()

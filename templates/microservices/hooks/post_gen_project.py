@@ -24,6 +24,8 @@ SDK = {{ 'True' if cookiecutter.__sdk else 'False' }}
 CLIENT = {{ 'True' if cookiecutter.__client else 'False' }}
 BFF = {{ 'True' if cookiecutter.__bff else 'False' }}
 BFF_PKG = {{ cookiecutter.__bff_pkg | json_str }}
+#: The consumer keeps its place in the stream in its own database (and can replay).
+REPLAY = {{ 'True' if cookiecutter.__event and broker_profiles()[cookiecutter.broker].position == 'database' else 'False' }}
 LIMITS = {{ limits | tojson }}
 {% raw %}
 ROOT = Path.cwd()
@@ -49,6 +51,7 @@ PARTS = [
         CONSUMER / "projector.py", CONSUMER / "bootstrap.py",
         Path("tests") / "test_replica.py",
     ]),
+    (REPLAY, [CONSUMER / "replay.py", Path("tests") / "test_stream_position.py"]),
     (CLIENT, [CONSUMER / "client.py", Path("tests") / "test_client.py"]),
     (SDK, [Path("libs"), Path("tests") / "test_sdk.py"]),
     (BFF, [Path("services") / BFF_PKG, Path("tests") / "test_bff.py"]),

@@ -1,6 +1,7 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
 {%- set b = broker_profiles()[cookiecutter.broker] -%}
+{%- set tracked = b.position == "database" -%}
 {%- import 'brokers/' ~ cookiecutter.broker ~ '/consumer.py.j2' as part with context -%}
 """The event consumer of {{ cookiecutter.consumer }} (FastStream).
 
@@ -22,6 +23,13 @@ Each message is handled so that the consumer keeps going whatever arrives:
   jitter, ``CONSUMER_MAX_ATTEMPTS`` times, then dead-lettered the same way;
 - a message is acknowledged only after its transaction committed (or it was
   dead-lettered), so a crash mid-way redelivers it.
+{%- if tracked %}
+
+The stream hands each message out once: the offset of the last message applied is written
+in the batch's transaction (``stream_offsets``), the consumer starts after it, and a batch
+that fails is retried before any message after it, so that offset never passes a message
+not yet recorded.
+{%- endif %}
 """
 
 from __future__ import annotations
@@ -44,7 +52,7 @@ from {{ cookiecutter.__consumer_pkg }} import projector
 {%- endif %}
 from {{ cookiecutter.__consumer_pkg }}.contracts import PoisonMessage, parse
 from {{ cookiecutter.__consumer_pkg }}.db import Database
-from {{ cookiecutter.__consumer_pkg }}.inbox import already_processed, mark_processed
+from {{ cookiecutter.__consumer_pkg }}.inbox import already_processed, mark_processed{% if tracked %}, save_offset, stored_offset{% endif %}
 from {{ cookiecutter.__consumer_pkg }}.metrics import EVENTS
 {%- if not cookiecutter.__replica %}
 from {{ cookiecutter.__consumer_pkg }}.models import {{ E }}Change
@@ -72,9 +80,12 @@ async def apply_effects(session: AsyncSession, envelopes: list[dict[str, Any]]) 
 {%- endif %}
 
 
-async def process_events(sessions: async_sessionmaker[AsyncSession], envelopes: list[dict[str, Any]]) -> list[bool]:
+async def process_events(
+    sessions: async_sessionmaker[AsyncSession], envelopes: list[dict[str, Any]]{% if tracked %}, offset: int | None = None{% endif %}
+) -> list[bool]:
     """Apply events in order, each exactly once, in ONE transaction; per event, False if it
-    had been processed already (before, or earlier in ``envelopes``)."""
+    had been processed already (before, or earlier in ``envelopes``).{% if tracked %} ``offset``, the
+    stream offset read up to, is recorded in the same transaction.{% endif %}"""
     applied: list[bool] = []
     async with sessions() as session, session.begin():
         seen = await already_processed(session, {envelope["id"] for envelope in envelopes})
@@ -86,10 +97,14 @@ async def process_events(sessions: async_sessionmaker[AsyncSession], envelopes: 
                 fresh.append(envelope)
         await apply_effects(session, fresh)
         await mark_processed(session, [envelope["id"] for envelope in fresh])
+{%- if tracked %}
+        if offset is not None:
+            await save_offset(session, messaging.STREAM.name, offset)
+{%- endif %}
     return applied
 
 
-Pending = tuple[bytes, bytes | None, "asyncio.Future[str]"]
+Pending = tuple[bytes, bytes | None, {% if tracked %}int | None, {% endif %}"asyncio.Future[str]"]
 
 
 @dataclass
@@ -103,6 +118,11 @@ class Consumer:
     backoff_base: float = 0.2
     backoff_max: float = 10.0
     max_batch: int = 100
+{%- if tracked %}
+    #: The subscription's arguments: where it reads the stream from (``prepare`` sets it from
+    #: the database; moved on after each batch, so that a reconnection resumes there).
+    position: dict[str, Any] = field(default_factory=lambda: messaging.start_at(None))
+{%- endif %}
     _pending: list[Pending] = field(default_factory=list, init=False, repr=False)
     _writer: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
@@ -110,52 +130,87 @@ class Consumer:
         """Full jitter: a random wait up to base * 2**(attempt-1), capped."""
         return random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
 
-    async def handle(self, raw: bytes, key: bytes | None = None) -> str:
+    async def handle(self, raw: bytes, key: bytes | None = None{% if tracked %}, offset: int | None = None{% endif %}) -> str:
         """Handle one raw message; returns the outcome (applied, duplicate, dead-lettered).
 
         Messages handed in while a batch is being written are written together next.
         """
         done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._pending.append((raw, key, done))
+        self._pending.append((raw, key, {% if tracked %}offset, {% endif %}done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_pending())
         return await done
 
     async def _write_pending(self) -> None:
+{%- if tracked %}
+        failures = 0
+{%- endif %}
         while self._pending:
             batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+{%- if tracked %}
+            offsets = [offset for _, _, offset, _ in batch]
+{%- endif %}
             try:
-                outcomes = await self.handle_batch([(raw, key) for raw, key, _ in batch])
+                outcomes = await self.handle_batch([(raw, key) for raw, key, *_ in batch]{% if tracked %}, offsets{% endif %})
             except Exception as exc:
+{%- if tracked %}
+                # The stream will not hand these out again: retry them before anything after.
+                failures += 1
+                log.warning("a batch of %d failed (%s); retrying it before what follows", len(batch), exc)
+                self._pending[:0] = batch
+                await asyncio.sleep(self.backoff(failures))
+                continue
+{%- else %}
                 # E.g. the dead-letter destination is down: each handler of the batch raises
                 # it, so its message is nacked and redelivered; the next batch still goes.
                 for *_, done in batch:
                     if not done.done():
                         done.set_exception(exc)
                 continue
+{%- endif %}
             except BaseException:
                 for *_, done in batch:
                     done.cancel()
                 raise
+{%- if tracked %}
+            failures = 0
+            read = [offset for offset in offsets if offset is not None]
+            if read:
+                self.position.update(messaging.start_at(max(read)))
+{%- endif %}
             for (*_, done), outcome in zip(batch, outcomes, strict=True):
                 if not done.done():  # its handler may have been cancelled meanwhile
                     done.set_result(outcome)
+{%- if tracked %}
+
+    async def handle_batch(
+        self, messages: list[tuple[bytes, bytes | None]], offsets: list[int | None] | None = None
+    ) -> list[str]:
+{%- else %}
 
     async def handle_batch(self, messages: list[tuple[bytes, bytes | None]]) -> list[str]:
+{%- endif %}
         """Handle raw messages in order: the valid ones in ONE transaction, falling back to
-        one by one (with retries and dead-lettering) for poison or when that fails."""
+        one by one (with retries and dead-lettering) for poison or when that fails.{% if tracked %}
+        ``offsets`` are the messages' stream offsets, recorded with their effects.{% endif %}"""
         valid: dict[int, dict[str, Any]] = {}
         for index, (raw, _) in enumerate(messages):
             try:
                 valid[index] = parse(raw)
             except PoisonMessage:
                 pass  # dead-lettered one by one below
+{%- if tracked %}
+        at = offsets or [None] * len(messages)
+        # The batch records the offset read up to its first poison, which is yet to be parked.
+        clean = next((index for index in range(len(messages)) if index not in valid), len(messages))
+        offset = max((o for o in at[:clean] if o is not None), default=None)
+{%- endif %}
         outcomes: dict[int, str] = {}
         tried = 0  # attempts each valid message has had
         if valid:
             tried = 1
             try:
-                applied = await process_events(self.db.sessions, list(valid.values()))
+                applied = await process_events(self.db.sessions, list(valid.values()){% if tracked %}, offset{% endif %})
             except Exception as exc:
                 log.warning("a batch of %d failed (%s); applying its messages one by one", len(valid), exc)
                 await asyncio.sleep(self.backoff(1))
@@ -165,10 +220,18 @@ class Consumer:
                     EVENTS.labels(outcome=outcome).inc()
         for index, (raw, key) in enumerate(messages):
             if index not in outcomes:
-                outcomes[index] = await self._handle_one(raw, key, tried if index in valid else 0)
+                outcomes[index] = await self._handle_one(raw, key, tried if index in valid else 0{% if tracked %}, at[index]{% endif %})
+{%- if tracked %}
+        last = max((o for o in at if o is not None), default=None)
+        if last is not None and last != offset:
+            # Past poison or a failed batch every message has its outcome now (applied, or
+            # parked): record the offset read up to in a transaction of its own.
+            async with self.db.sessions() as session, session.begin():
+                await save_offset(session, messaging.STREAM.name, last)
+{%- endif %}
         return [outcomes[index] for index in range(len(messages))]
 
-    async def _handle_one(self, raw: bytes, key: bytes | None, tried: int) -> str:
+    async def _handle_one(self, raw: bytes, key: bytes | None, tried: int{% if tracked %}, offset: int | None = None{% endif %}) -> str:
         """One message in its own transaction, after ``tried`` attempts in a batch (whose
         failure may have been another message's, so it always gets one of its own)."""
         attempt = min(tried, self.max_attempts - 1)
@@ -176,7 +239,7 @@ class Consumer:
             attempt += 1
             try:
                 envelope = parse(raw)
-                [applied] = await process_events(self.db.sessions, [envelope])
+                [applied] = await process_events(self.db.sessions, [envelope]{% if tracked %}, offset{% endif %})
                 outcome = "applied" if applied else "duplicate"
             except Exception as exc:
                 poison = isinstance(exc, PoisonMessage)
@@ -221,8 +284,13 @@ def create_consumer(settings: Settings | None = None, database_url: str | None =
 
 
 async def prepare(consumer: Consumer) -> bool:
-    """Create the tables before the broker starts; True if the replica must be bootstrapped."""
+    """Create the tables before the broker starts{% if tracked %} and read where to start in the stream
+    (``position``){% endif %}; True if the replica must be bootstrapped."""
     await consumer.db.create_all()
+{%- if tracked %}
+    async with consumer.db.sessions() as session:
+        consumer.position.update(messaging.start_at(await stored_offset(session, messaging.STREAM.name)))
+{%- endif %}
 {%- if cookiecutter.__replica %}
     async with consumer.db.sessions() as session:
         return not await projector.replica_size(session)

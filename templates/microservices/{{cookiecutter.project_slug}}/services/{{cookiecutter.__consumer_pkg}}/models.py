@@ -1,12 +1,13 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
+{%- set tracked = broker_profiles()[cookiecutter.broker].position == "database" -%}
 """Tables of {{ cookiecutter.consumer }}: its own database, never the owner's."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import {% if tracked %}BigInteger, {% endif %}DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from {{ cookiecutter.__consumer_pkg }}.db import Base
@@ -20,6 +21,18 @@ class ProcessedMessage(Base):
 
     message_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+{%- if tracked %}
+
+
+class StreamOffset(Base):
+    """Where this service is in each stream it reads: the offset of the last message recorded,
+    written in the same transaction as the effects (``make replay`` deletes it)."""
+
+    __tablename__ = "stream_offsets"
+
+    stream: Mapped[str] = mapped_column(String(255), primary_key=True)
+    last_offset: Mapped[int] = mapped_column(BigInteger)
+{%- endif %}
 {%- endif %}
 {%- if cookiecutter.__replica %}
 
