@@ -35,7 +35,7 @@ CASES: list[tuple[list[str], dict[str, str], str]] = [
     (["recommend", "--freshness", "hours", "--no-input"], {}, "answers 'reads_per_second'"),
     (["questions", "--format", "yaml"], {}, "--format"),
     (["new", "shop", "--pattern", "api,queue"], {}, "--pattern"),
-    (["new", "shop", "--broker", "sns-sqs", "--pattern", "event"], {}, "--broker"),
+    (["new", "shop", "--broker", "pulsar", "--pattern", "event"], {}, "--broker"),
     (["new", "shop", "--compatibility", "SOMETIMES"], {}, "--compatibility"),
     (["new", "shop", "--pattern", "api", "--owner", "Users"], {}, "--owner"),
     (["new", "shop", "--pattern", "event", "--bff"], {}, "--bff"),
