@@ -534,13 +534,16 @@ def test_an_organisation_on_sns_sqs_gets_an_sns_sqs_project_without_a_broker_fla
     assert code == 0, err
     assert json.loads(out)["broker"] == "sns-sqs"
     dest = tmp_path / "project"
-    code, _, err = run(["new", str(dest), "--from", str(answers), "--no-input"], capsys, monkeypatch)
+    code, _, err = run(
+        ["new", str(dest), "--from", str(answers), "--no-input"], capsys, monkeypatch
+    )
     assert code == 0, err
-    assert yaml.safe_load((dest / ".advisor-answers.yml").read_text("utf-8"))["project"][
-        "broker"
-    ] == "sns-sqs"
+    assert (
+        yaml.safe_load((dest / ".advisor-answers.yml").read_text("utf-8"))["project"]["broker"]
+        == "sns-sqs"
+    )
     # The SNS/SQS partials, not another broker's: the relay publishes to a FIFO topic.
     messaging = (dest / "services" / "user_service" / "messaging.py").read_text("utf-8")
     assert "from aiobotocore.session import get_session" in messaging
-    assert "MessageGroupId=envelope[\"subject\"]" in messaging
+    assert 'MessageGroupId=envelope["subject"]' in messaging
     assert "aiobotocore" in (dest / "services" / "user_service" / "requirements.txt").read_text()

@@ -214,7 +214,11 @@ def nats_stream_messages(url: str, stream: str) -> int:
 # --- Amazon SNS/SQS (moto's server) --------------------------------------------------------
 
 #: moto takes any credentials: dummy ones, so that no real key is ever sent.
-_MOTO = {"region_name": "us-east-1", "aws_access_key_id": "moto-dummy", "aws_secret_access_key": "moto-dummy"}
+_MOTO = {
+    "region_name": "us-east-1",
+    "aws_access_key_id": "moto-dummy",
+    "aws_secret_access_key": "moto-dummy",
+}
 
 
 def aws(service: str, endpoint: str) -> Any:
@@ -230,7 +234,9 @@ def sns_tap(endpoint: str, topic: str) -> Iterator[tuple[Any, str]]:
     topic_arn = sns.create_topic(Name=topic, Attributes={"FifoTopic": "true"})["TopicArn"]
     name = f"tap-{uuid.uuid4().hex[:8]}.fifo"
     url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"})["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     subscription = sns.subscribe(
         TopicArn=topic_arn,
         Protocol="sqs",
@@ -277,7 +283,9 @@ def sqs_drain(sqs: Any, url: str, want: int, deadline_s: float = 30) -> list[Rec
         records.extend(map(_sqs_record, found))
         sqs.delete_message_batch(
             QueueUrl=url,
-            Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(found)],
+            Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(found)
+            ],
         )
     return records
 
