@@ -8,7 +8,9 @@ PostgreSQL in five phases of 2,000, each with its faults:
 3. as 1, and the relay killed between a confirmed publish and marking the row sent;
 4. the broker gone twice: RabbitMQ's application stopped and started; a private NATS
    server stopped and started on its own store; for the in-memory Kafka-protocol broker,
-   every connection through a fault-injecting proxy dropped;
+   every connection through a fault-injecting proxy dropped; for SNS/SQS the same: moto's
+   server, its stand-in, keeps its state in memory, so a restart would lose every queue
+   (AWS's own SNS and SQS never restart for their users): the proxy cuts the network;
 5. as 1, and poison messages (malformed JSON, unknown type, schema-invalid data).
 
 Effects are counted by the database itself: a trigger records every write to the replica.
@@ -31,7 +33,7 @@ import asyncpg
 import httpx
 import pytest
 from support import clients, infra
-from support.mangler import MARK, KafkaMangler, Mangler, NatsMangler, RabbitMangler
+from support.mangler import MARK, KafkaMangler, Mangler, NatsMangler, RabbitMangler, SqsMangler
 from support.pipeline import Layout, Pipeline, eventually, put_once
 from support.projects import render_project
 from support.proxy import FaultProxy
@@ -48,6 +50,11 @@ DEAD_LETTERS = f"{CONSUMER_QUEUE}.dlq"
 DEAD_LETTER_STREAM = "order-service-user-dead-letters"
 #: The JetStream stream of the owner's events (NATS).
 EVENT_STREAM = "user-events"
+#: The SNS FIFO topic of the owner's events, the consumer's SQS FIFO queue and its
+#: dead-letter queue (SNS/SQS: their names take no dots).
+SNS_TOPIC = "user-events.fifo"
+SQS_QUEUE = "order-service-user-events.fifo"
+SQS_DEAD_LETTERS = "order-service-user-events-dlq.fifo"
 POISON = [
     b"{not json",
     json.dumps({"id": "p-unknown", "type": "user.renamed", "schemaversion": 1}).encode(),
@@ -153,8 +160,11 @@ class Broker:
         url: str,
         proxy: FaultProxy | None = None,
         server: infra.NatsServer | None = None,
+        direct: str | None = None,
     ) -> None:
         self.name, self.url, self.proxy, self.server = name, url, proxy, server
+        # Where the test's own clients reach the broker, when not through the proxy.
+        self.direct = direct or url
 
     def outage(self, seconds: float) -> None:
         if self.proxy is not None:
@@ -170,6 +180,8 @@ class Broker:
             return KafkaMangler(self.url, LAYOUT.channel)
         if self.name == "nats":
             return NatsMangler(self.url, LAYOUT.channel)
+        if self.name == "sns-sqs":
+            return SqsMangler(self.direct, SNS_TOPIC, SQS_QUEUE)
         return RabbitMangler(self.url, LAYOUT.channel, CONSUMER_QUEUE)
 
     def publish_poison(self) -> None:
@@ -180,6 +192,8 @@ class Broker:
             )
         elif self.name == "nats":
             clients.nats_publish(self.url, LAYOUT.channel, POISON, {MARK: "1"})
+        elif self.name == "sns-sqs":
+            clients.sqs_send(self.direct, SQS_QUEUE, POISON, group="poison")
         else:
             clients.rabbit_publish(self.url, "", [(CONSUMER_QUEUE, raw) for raw in POISON])
 
@@ -188,6 +202,8 @@ class Broker:
             return clients.kafka_read(self.url, DEAD_LETTERS, len(POISON) + 1, deadline_s=10)
         if self.name == "nats":
             return clients.nats_stream_read(self.url, DEAD_LETTER_STREAM, DEAD_LETTERS)
+        if self.name == "sns-sqs":
+            return clients.sqs_queue_read(self.direct, SQS_DEAD_LETTERS)
         return clients.rabbit_queue_read(self.url, DEAD_LETTERS)
 
 
@@ -202,6 +218,15 @@ def broker(name: str) -> Iterator[Broker]:
         # A private server: the outage restarts it, and its streams start empty.
         with infra.nats_server() as server:
             yield Broker(name, server.url, server=server)
+    elif name == "sns-sqs":
+        # A private moto server; the project reaches it through the proxy, which the outage
+        # cuts (restarting moto would lose its queues), the test's own clients directly.
+        proxy_port = infra.free_port()
+        with (
+            infra.moto_server() as server,
+            FaultProxy(proxy_port, "127.0.0.1", server.port) as proxy,
+        ):
+            yield Broker(name, f"http://127.0.0.1:{proxy_port}", proxy, direct=server.url)
     else:
         # The queues are durable and named by the template: a private vhost starts them empty.
         with infra.rabbitmq_vhost() as url:
@@ -245,7 +270,7 @@ def phase(load: Load, faults: Callable[[Load], None], mangler: Mangler | None) -
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("broker_name", ["rabbitmq", "kafka", "nats"])
+@pytest.mark.parametrize("broker_name", ["rabbitmq", "kafka", "nats", "sns-sqs"])
 def test_nothing_lost_nothing_applied_twice(
     broker_name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
