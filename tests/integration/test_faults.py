@@ -229,9 +229,10 @@ def broker(name: str) -> Iterator[Broker]:
             FaultProxy(proxy_port, "127.0.0.1", server.port) as proxy,
         ):
             bus = Broker(name, f"http://127.0.0.1:{proxy_port}", proxy, direct=server.url)
-            # One receiver (ten messages a receive): moto's long poll spins while the only
-            # visible messages are in groups another receiver holds, starving the server.
-            bus.env["CONSUMER_BATCH"] = "10"
+            # Short polls from one receiver (ten messages a receive): moto's long poll spins
+            # while the only visible messages are in groups another receive holds, which
+            # starves the whole server (seconds per request).
+            bus.env.update(CONSUMER_BATCH="10", SQS_WAIT_SECONDS="0")
             yield bus
     else:
         # The queues are durable and named by the template: a private vhost starts them empty.
