@@ -141,9 +141,10 @@ class ProjectSpec(BaseModel):
             raise ValueError(f"must be a list like {DEFAULT_FIELDS!r}")
         return tuple(rules().parse_fields(value, _kinds()))
 
-    @field_validator("broker")
+    # Before the type check: a name that is no broker at all gets this message too.
+    @field_validator("broker", mode="before")
     @classmethod
-    def _check_broker(cls, value: Broker) -> Broker:
+    def _check_broker(cls, value: object) -> object:
         if value not in renderable_brokers():
             raise ValueError(
                 f"must be one of {', '.join(renderable_brokers())} (got {value!r}): "

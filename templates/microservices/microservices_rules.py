@@ -96,14 +96,17 @@ def reserved_names() -> Reserved:
 
     Kinds: ``services`` (Python package names), ``entities``, ``entity_snake`` (the
     entity's lower-case form), ``fields`` and ``field_prefixes``. The import name of every
-    dependency in the template's requirement files is a reserved service name too: a
+    dependency in the template's requirement files and broker profiles is a reserved service name too: a
     service package of that name would shadow it.
     """
     data = json.loads((HERE / "reserved.json").read_text(encoding="utf-8"))
     reserved: Reserved = {"services": {}, "entities": {}, "entity_snake": {}, "fields": {},
                 "field_prefixes": {}}
-    for relative in data["dependency_files"]:
-        text = (HERE / relative).read_text(encoding="utf-8")
+    # The requirement files, and the brokers' own requirements (rendered from the profiles).
+    texts = [(HERE / relative).read_text(encoding="utf-8") for relative in data["dependency_files"]]
+    for profile in broker_profiles().values():
+        texts.extend(profile["requirements"] + profile["dev_requirements"])
+    for text in texts:
         for name in _REQUIREMENT.findall(text):
             package = re.sub(r"[-.]+", "_", name).lower()
             reserved["services"][package] = "a dependency of the generated project"

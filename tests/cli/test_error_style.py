@@ -36,7 +36,7 @@ CASES: list[tuple[list[str], dict[str, str], str]] = [
     (["recommend", "--freshness", "hours", "--no-input"], {}, "answers 'reads_per_second'"),
     (["questions", "--format", "yaml"], {}, "--format"),
     (["new", "shop", "--patterns", "api,queue"], {}, "--patterns"),
-    (["new", "shop", "--broker", "sns-sqs", "--patterns", "event"], {}, "--broker"),
+    (["new", "shop", "--broker", "pulsar", "--patterns", "event"], {}, "--broker"),
     (["new", "shop", "--compatibility", "SOMETIMES"], {}, "--compatibility"),
     (["new", "shop", "--patterns", "api", "--owner", "Users"], {}, "--owner"),
     (["new", "shop", "--patterns", "event", "--bff"], {}, "--bff"),

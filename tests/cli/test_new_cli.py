@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -52,7 +53,7 @@ def run(
         ("--owner", ""),
         ("--name", ""),
         ("--entity", ""),
-        ("--broker", "sns-sqs"),
+        ("--broker", "pulsar"),
         ("--patterns", "api,../x"),
     ],
 )
@@ -583,3 +584,33 @@ def test_the_old_and_new_flag_names_together_are_refused(
         "advisor: error: --pattern: the old name of --patterns; give --patterns only"
     ]
     assert not dest.exists()
+
+
+def test_an_organisation_on_sns_sqs_gets_an_sns_sqs_project_without_a_broker_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text(
+        "freshness: seconds\nreads_per_second: 2000\nwrites_per_second: 5\n"
+        "consumers: 2\nmust_survive_owner_outage: true\nexisting_broker: sns-sqs\n",
+        "utf-8",
+    )
+    code, out, err = run(
+        ["recommend", "--answers", str(answers), "--format", "json"], capsys, monkeypatch
+    )
+    assert code == 0, err
+    assert json.loads(out)["broker"] == "sns-sqs"
+    dest = tmp_path / "project"
+    code, _, err = run(
+        ["new", str(dest), "--from", str(answers), "--no-input"], capsys, monkeypatch
+    )
+    assert code == 0, err
+    assert (
+        yaml.safe_load((dest / ".advisor-answers.yml").read_text("utf-8"))["project"]["broker"]
+        == "sns-sqs"
+    )
+    # The SNS/SQS partials, not another broker's: the relay publishes to a FIFO topic.
+    messaging = (dest / "services" / "user_service" / "messaging.py").read_text("utf-8")
+    assert "from aiobotocore.session import get_session" in messaging
+    assert 'MessageGroupId=envelope["subject"]' in messaging
+    assert "aiobotocore" in (dest / "services" / "user_service" / "requirements.txt").read_text()

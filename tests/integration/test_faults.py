@@ -9,7 +9,9 @@ PostgreSQL in five phases of 2,000, each with its faults:
 4. the broker gone twice: RabbitMQ's application stopped and started (with queues or a
    stream); a private NATS
    server stopped and started on its own store; for the in-memory Kafka-protocol broker,
-   every connection through a fault-injecting proxy dropped;
+   every connection through a fault-injecting proxy dropped; for SNS/SQS the same: moto's
+   server, its stand-in, keeps its state in memory, so a restart would lose every queue
+   (AWS's own SNS and SQS never restart for their users): the proxy cuts the network;
 5. as 1, and poison messages (malformed JSON, unknown type, schema-invalid data).
 
 Effects are counted by the database itself: a trigger records every write to the replica.
@@ -40,6 +42,7 @@ from tests.support.mangler import (
     NatsMangler,
     RabbitMangler,
     RabbitStreamMangler,
+    SqsMangler,
 )
 from tests.support.pipeline import Layout, Pipeline, eventually, put_once
 from tests.support.projects import render_project
@@ -57,6 +60,11 @@ DEAD_LETTERS = f"{CONSUMER_QUEUE}.dlq"
 DEAD_LETTER_STREAM = "order-service-user-dead-letters"
 #: The JetStream stream of the owner's events (NATS).
 EVENT_STREAM = "user-events"
+#: The SNS FIFO topic of the owner's events, the consumer's SQS FIFO queue and its
+#: dead-letter queue (SNS/SQS: their names take no dots).
+SNS_TOPIC = "user-events.fifo"
+SQS_QUEUE = "order-service-user-events.fifo"
+SQS_DEAD_LETTERS = "order-service-user-events-dlq.fifo"
 POISON = [
     b"{not json",
     json.dumps({"id": "p-unknown", "type": "user.renamed", "schemaversion": 1}).encode(),
@@ -162,8 +170,13 @@ class Broker:
         url: str,
         proxy: FaultProxy | None = None,
         server: infra.NatsServer | None = None,
+        direct: str | None = None,
     ) -> None:
         self.name, self.url, self.proxy, self.server = name, url, proxy, server
+        # Where the test's own clients reach the broker, when not through the proxy.
+        self.direct = direct or url
+        # What the project's processes need on this broker, beyond the pipeline's defaults.
+        self.env: dict[str, str] = {}
 
     def outage(self, seconds: float) -> None:
         if self.proxy is not None:
@@ -181,6 +194,8 @@ class Broker:
             return NatsMangler(self.url, LAYOUT.channel)
         if self.name == "rabbitmq-streams":
             return RabbitStreamMangler(self.url, LAYOUT.channel)
+        if self.name == "sns-sqs":
+            return SqsMangler(self.direct, SNS_TOPIC, SQS_QUEUE)
         return RabbitMangler(self.url, LAYOUT.channel, CONSUMER_QUEUE)
 
     def publish_poison(self) -> None:
@@ -195,6 +210,8 @@ class Broker:
             # Appended to the stream (the default exchange routes by its name).
             messages = [(LAYOUT.channel, raw) for raw in POISON]
             clients.rabbit_publish(self.url, "", messages, {MARK: "1"})
+        elif self.name == "sns-sqs":
+            clients.sqs_send(self.direct, SQS_QUEUE, POISON, group="poison")
         else:
             clients.rabbit_publish(self.url, "", [(CONSUMER_QUEUE, raw) for raw in POISON])
 
@@ -203,6 +220,8 @@ class Broker:
             return clients.kafka_read(self.url, DEAD_LETTERS, len(POISON) + 1, deadline_s=10)
         if self.name == "nats":
             return clients.nats_stream_read(self.url, DEAD_LETTER_STREAM, DEAD_LETTERS)
+        if self.name == "sns-sqs":
+            return clients.sqs_queue_read(self.direct, SQS_DEAD_LETTERS)
         return clients.rabbit_queue_read(self.url, DEAD_LETTERS)
 
 
@@ -217,6 +236,20 @@ def broker(name: str) -> Iterator[Broker]:
         # A private server: the outage restarts it, and its streams start empty.
         with infra.nats_server() as server:
             yield Broker(name, server.url, server=server)
+    elif name == "sns-sqs":
+        # A private moto server; the project reaches it through the proxy, which the outage
+        # cuts (restarting moto would lose its queues), the test's own clients directly.
+        proxy_port = infra.free_port()
+        with (
+            infra.moto_server() as moto,
+            FaultProxy(proxy_port, "127.0.0.1", moto.port) as proxy,
+        ):
+            bus = Broker(name, f"http://127.0.0.1:{proxy_port}", proxy, direct=moto.url)
+            # Short polls from one receiver (ten messages a receive): moto's long poll spins
+            # while the only visible messages are in groups another receive holds, which
+            # starves the whole server (seconds per request).
+            bus.env.update(CONSUMER_BATCH="10", SQS_WAIT_SECONDS="0")
+            yield bus
     else:
         # The queues (or the stream) are durable and named by the template: a private vhost
         # starts them empty.
@@ -261,7 +294,9 @@ def phase(load: Load, faults: Callable[[Load], None], mangler: Mangler | None) -
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("broker_name", ["rabbitmq", "kafka", "nats", "rabbitmq-streams"])
+@pytest.mark.parametrize(
+    "broker_name", ["rabbitmq", "kafka", "nats", "rabbitmq-streams", "sns-sqs"]
+)
 def test_nothing_lost_nothing_applied_twice(
     broker_name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -273,6 +308,7 @@ def test_nothing_lost_nothing_applied_twice(
     ):
         pipeline = Pipeline(project, bus.url, databases, log_dir=tmp_path)
         pipeline.extra_env["CONSUMER_POISON_ATTEMPTS"] = str(POISON_ATTEMPTS)
+        pipeline.extra_env.update(bus.env)
         consumer_db, owner_db = databases["consumer"], databases["owner"]
         try:
             pipeline.start("owner", "relay", "consumer")

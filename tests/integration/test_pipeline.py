@@ -16,10 +16,12 @@ from tests.support.projects import ALL_PATTERNS, render_project
 
 #: The JetStream stream the NATS project stores the owner's events in.
 EVENT_STREAM = "user-events"
+#: The SNS FIFO topic the SNS/SQS project publishes the owner's events to.
+SNS_TOPIC = "user-events.fifo"
 ENVELOPE = {"id", "source", "type", "specversion", "time", "data", "dataschema", "schemaversion"}
 
 
-@pytest.fixture(scope="module", params=["kafka", "rabbitmq", "nats", "rabbitmq-streams"])
+@pytest.fixture(scope="module", params=["kafka", "rabbitmq", "nats", "rabbitmq-streams", "sns-sqs"])
 def pipeline(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pipeline]:
@@ -120,6 +122,10 @@ def test_an_independent_client_reads_plain_events(pipeline: Pipeline) -> None:
             ],
             30,
         )
+    elif broker == "sns-sqs":
+        with clients.sns_tap(pipeline.broker_url, SNS_TOPIC) as (sqs, tap):
+            pipeline.put(entity_id, {"name": "Sqs Reader", "email": "s@example.com"})
+            records = clients.sqs_drain(sqs, tap, 1)
     else:
         with clients.rabbit_tap(pipeline.broker_url, pipeline.layout.channel) as tap:
             pipeline.put(entity_id, {"name": "Rabbit Reader", "email": "r@example.com"})
@@ -140,6 +146,11 @@ def test_an_independent_client_reads_plain_events(pipeline: Pipeline) -> None:
         # Appended to the stream through the default exchange; read back at its own offset.
         assert records[-1].key == pipeline.layout.channel.encode()
         assert int(records[-1].headers["x-stream-offset"]) >= 0
+    elif broker == "sns-sqs":
+        # Per-entity order: the entity id is the message group; the event id de-duplicates.
+        assert records[-1].key == entity_id.encode()
+        assert records[-1].headers["MessageDeduplicationId"] == envelope["id"].encode()
+        assert records[-1].headers["ce_type"] == b"user.upserted"
     else:
         assert records[-1].key == envelope["type"].encode()  # routed by event type
 

@@ -12,13 +12,16 @@ from hypothesis import strategies as st
 
 from advisor.errors import RenderError
 from advisor.recommendation import Recommendation
+from advisor.render import context
 from advisor.render.context import (
     DEFAULT_FIELDS,
     ProjectSpec,
     make_spec,
     normalise_patterns,
+    renderable_brokers,
     spec_from_recommendation,
 )
+from advisor.types import BROKERS
 
 
 def _spec(**values: object) -> ProjectSpec:
@@ -66,7 +69,7 @@ def _spec(**values: object) -> ProjectSpec:
         ("name", "   ", "--name"),
         ("name", "x" * 81, "--name"),
         ("name", "!!!", "--name"),  # nothing to make a folder name from
-        ("broker", "sns-sqs", "--broker"),
+        ("broker", "pulsar", "--broker"),
         ("compatibility", "NONE", "--compatibility"),
         ("patterns", "api,graphql", "--patterns"),
         ("patterns", "", "--patterns"),
@@ -186,13 +189,19 @@ def test_flags_override_the_recommendation_but_none_does_not() -> None:
     assert spec.broker == "kafka"
 
 
-@pytest.mark.parametrize("broker", ["sns-sqs"])
-def test_unrenderable_broker_asks_for_broker_flag(broker: str) -> None:
+def test_unrenderable_broker_asks_for_broker_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every broker renders with the bundled template; a template without one must still say so.
+    monkeypatch.setattr(context, "renderable_brokers", lambda: ("kafka", "rabbitmq", "nats"))
     with pytest.raises(RenderError, match=r"--broker kafka\|rabbitmq\|nats"):
-        spec_from_recommendation(_rec(["event"], broker))
-    spec = spec_from_recommendation(_rec(["event"], broker), {"broker": "rabbitmq"})
+        spec_from_recommendation(_rec(["event"], "sns-sqs"))
+    spec = spec_from_recommendation(_rec(["event"], "sns-sqs"), {"broker": "rabbitmq"})
     assert spec.broker == "rabbitmq"
 
 
-def test_a_recommended_nats_renders_without_a_flag() -> None:
-    assert spec_from_recommendation(_rec(["event"], "nats")).broker == "nats"
+def test_every_broker_the_advisor_may_recommend_renders() -> None:
+    assert set(renderable_brokers()) == set(BROKERS)
+
+
+@pytest.mark.parametrize("broker", ["nats", "sns-sqs"])
+def test_a_recommended_broker_renders_without_a_flag(broker: str) -> None:
+    assert spec_from_recommendation(_rec(["event"], broker)).broker == broker

@@ -3,7 +3,8 @@
 confluent-kafka (librdkafka) and pika read and write what the projects' FastStream
 clients (aiokafka, aio-pika) wrote, proving the events are plain Kafka records and
 plain AMQP messages. For NATS, nats-py is the client FastStream wraps too, used here
-directly through JetStream's own API (no FastStream in between).
+directly through JetStream's own API (no FastStream in between). For SNS/SQS (moto's
+server), boto3: synchronous, where the projects use aiobotocore (both wrap botocore).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, cast
 
+import boto3
 import nats
 import pika
 import pika.exceptions
@@ -266,3 +268,103 @@ def nats_stream_messages(url: str, stream: str) -> int:
             await connection.close()
 
     return asyncio.run(count())
+
+
+# --- Amazon SNS/SQS (moto's server) --------------------------------------------------------
+
+#: moto takes any credentials: dummy ones, so that no real key is ever sent.
+_MOTO = {
+    "region_name": "us-east-1",
+    "aws_access_key_id": "moto-dummy",
+    "aws_secret_access_key": "moto-dummy",
+}
+
+
+def aws(service: str, endpoint: str) -> Any:
+    """A boto3 client of ``service`` ("sns" or "sqs") at ``endpoint``."""
+    return boto3.client(service, endpoint_url=endpoint, **_MOTO)
+
+
+@contextmanager
+def sns_tap(endpoint: str, topic: str) -> Iterator[tuple[Any, str]]:
+    """A private FIFO queue subscribed to the FIFO topic ``topic`` with raw delivery: what
+    the topic fans out from now on. Yields the SQS client and the queue's URL."""
+    sns, sqs = aws("sns", endpoint), aws("sqs", endpoint)
+    topic_arn = sns.create_topic(Name=topic, Attributes={"FifoTopic": "true"})["TopicArn"]
+    name = f"tap-{uuid.uuid4().hex[:8]}.fifo"
+    url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    subscription = sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"RawMessageDelivery": "true"},
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    try:
+        yield sqs, url
+    finally:
+        sns.unsubscribe(SubscriptionArn=subscription)
+        sqs.delete_queue(QueueUrl=url)
+
+
+def _sqs_record(message: dict[str, Any]) -> Record:
+    system = message.get("Attributes", {})
+    headers = {
+        name: str(value.get("StringValue", "")).encode()
+        for name, value in message.get("MessageAttributes", {}).items()
+    }
+    if "MessageDeduplicationId" in system:
+        headers["MessageDeduplicationId"] = system["MessageDeduplicationId"].encode()
+    group = system.get("MessageGroupId")
+    return Record(group.encode() if group else None, message["Body"].encode(), headers)
+
+
+def sqs_drain(sqs: Any, url: str, want: int, deadline_s: float = 30) -> list[Record]:
+    """Take up to ``want`` messages off a queue (``want`` 0: until it stays empty for a
+    second), with their message group as key and their attributes as headers."""
+    records: list[Record] = []
+    end = time.monotonic() + deadline_s
+    while (not want or len(records) < want) and time.monotonic() < end:
+        found = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=0,  # moto's long poll spins on FIFO queues: short polls
+            MessageAttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
+        ).get("Messages", [])
+        if not found:
+            if not want:
+                break
+            time.sleep(0.05)
+            continue
+        records.extend(map(_sqs_record, found))
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(found)
+            ],
+        )
+    return records
+
+
+def sqs_queue_read(endpoint: str, queue: str) -> list[Record]:
+    """Every message waiting in the queue called ``queue``, taken off it."""
+    sqs = aws("sqs", endpoint)
+    return sqs_drain(sqs, sqs.get_queue_url(QueueName=queue)["QueueUrl"], 0)
+
+
+def sqs_send(endpoint: str, queue: str, bodies: list[bytes], group: str) -> None:
+    """Send raw bodies to the FIFO queue called ``queue``, in one message group, each with a
+    de-duplication id of its own."""
+    sqs = aws("sqs", endpoint)
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    for body in bodies:
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody=body.decode(),
+            MessageGroupId=group,
+            MessageDeduplicationId=uuid.uuid4().hex,
+        )

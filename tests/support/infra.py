@@ -1,5 +1,5 @@
 """Real infrastructure for integration tests: RabbitMQ, a Kafka-protocol broker, NATS with
-JetStream, PostgreSQL.
+JetStream, moto's server standing in for Amazon SNS/SQS, PostgreSQL.
 
 With ``CI=true`` a missing service fails the test; elsewhere it skips, so a laptop
 without RabbitMQ can still run the rest of the suite.
@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -233,17 +234,85 @@ def nats_server() -> Iterator[NatsServer]:
         server.log.unlink(missing_ok=True)
 
 
+# --- Amazon SNS/SQS, stood in for by moto's server ---------------------------------------
+
+#: What the processes of an SNS/SQS project need to reach moto: a region and DUMMY
+#: credentials (moto takes any), so that no real key of the machine is ever sent anywhere.
+MOTO_ENV = {
+    "AWS_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "moto-dummy",
+    "AWS_SECRET_ACCESS_KEY": "moto-dummy",
+}
+
+
+class MotoServer:
+    """``moto_server`` (PyPI moto[server]) on a free port: SNS and SQS in memory.
+
+    Its state lives in its process: a restart loses every topic, queue and message, so it
+    cannot stand in for a broker restart (AWS's own SNS and SQS do not restart for users).
+    """
+
+    def __init__(self) -> None:
+        binary = Path(sys.executable).with_name("moto_server")
+        if not binary.is_file():
+            unavailable("moto_server (PyPI moto[server])")
+            raise AssertionError("unreachable")
+        self.binary = binary
+        self.port = free_port()
+        self.log = Path(tempfile.mkstemp(prefix="moto-", suffix=".log")[1])
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> MotoServer:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [str(self.binary), "-H", "127.0.0.1", "-p", str(self.port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        if not wait_port("127.0.0.1", self.port, 60):
+            raise RuntimeError(f"moto_server did not start: {self.log.read_text()[-2000:]}")
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@contextlib.contextmanager
+def moto_server() -> Iterator[MotoServer]:
+    """A private moto server for the duration of the block (the projects name their topic
+    and queues the same everywhere: a server of its own keeps other runs out of them)."""
+    server = MotoServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        server.log.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def broker(name: str, prefix: str = "test") -> Iterator[str]:
     """A private broker of kind ``name``, yielding its URL: a tansu of its own (Kafka
-    protocol), a private virtual host on the local RabbitMQ, or a NATS server of its own
-    (the projects name their streams the same everywhere: a private server keeps other
-    runs out of them)."""
+    protocol), a private virtual host on the local RabbitMQ, a NATS server of its own or a
+    moto server of its own for SNS/SQS (the projects name their streams and queues the
+    same everywhere: a private server keeps other runs out of them)."""
     if name == "kafka":
         with tansu() as bootstrap:
             yield bootstrap
     elif name == "nats":
         with nats_server() as server:
+            yield server.url
+    elif name == "sns-sqs":
+        with moto_server() as server:
             yield server.url
     else:
         with rabbitmq_vhost(prefix) as url:

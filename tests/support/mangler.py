@@ -8,8 +8,9 @@ consumer's channel:
   older change of an entity arrives after newer ones and only the version check can
   tell it is stale.
 
-It uses confluent-kafka and pika, which share no code with the generated project, and
-nats-py directly for NATS (the generated project reaches it through FastStream).
+It uses confluent-kafka and pika, which share no code with the generated project,
+nats-py directly for NATS (the generated project reaches it through FastStream), and
+boto3 for SNS/SQS (the generated project uses aiobotocore).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import pika
 import pika.exceptions
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, Producer, TopicPartition
 
-from . import clients
+from tests.support import clients
 
 MARK = "x-mangled"
 
@@ -286,3 +287,36 @@ class RabbitStreamMangler(Mangler):
         # (closing the connection, 540): nothing is lost on a stream, so that is harmless.
         with contextlib.suppress(pika.exceptions.ConnectionClosedByBroker):
             self.connection.close()
+
+
+class SqsMangler(Mangler):
+    """Taps the SNS topic with a queue of its own; sends copies straight to the consumer's
+    queue, in the event's message group (its entity) under a de-duplication id of their
+    own, so the queue keeps them and only the consumer's processed-ids table can drop them.
+    """
+
+    def __init__(self, endpoint: str, topic: str, queue: str, max_delay_s: float = 1.5) -> None:
+        super().__init__(max_delay_s)
+        self.endpoint, self.topic, self.queue = endpoint, topic, queue
+
+    def _open(self) -> None:
+        self.tapping = clients.sns_tap(self.endpoint, self.topic)
+        self.sqs, self.tap = self.tapping.__enter__()
+        self.target = self.sqs.get_queue_url(QueueName=self.queue)["QueueUrl"]
+
+    def _poll(self) -> list[tuple[bytes, bytes | None]]:
+        return [
+            (r.value, r.key) for r in clients.sqs_drain(self.sqs, self.tap, 10, deadline_s=0.05)
+        ]
+
+    def _send(self, raw: bytes, key: bytes | None) -> None:
+        assert key is not None, "every event has its entity id as message group"
+        self.sqs.send_message(
+            QueueUrl=self.target,
+            MessageBody=raw.decode(),
+            MessageGroupId=key.decode(),
+            MessageDeduplicationId=uuid.uuid4().hex,
+        )
+
+    def _close(self) -> None:
+        self.tapping.__exit__(None, None, None)

@@ -77,6 +77,7 @@ class Pipeline:
             "CONSUMER_BACKOFF_SECONDS": "0.05",
             # tansu, the Kafka-protocol broker here, has no idempotent-producer ids.
             "KAFKA_IDEMPOTENCE": "false",
+            **infra.MOTO_ENV,
             **self.extra_env,
         }
 

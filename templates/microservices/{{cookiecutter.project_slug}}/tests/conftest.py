@@ -21,6 +21,9 @@ from {{ cookiecutter.__owner_pkg }}.app import create_app as create_owner_app
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = httpx.Timeout(5.0)
+{%- if cookiecutter.__event and part.conftest_helpers is defined %}
+{{ part.conftest_helpers() }}
+{%- endif %}
 
 
 

@@ -45,7 +45,7 @@ async def rows(app: FastAPI) -> list[OutboxMessage]:
 def test_the_broker_s_permanent_errors_are_exception_classes() -> None:
     assert all(issubclass(error, Exception) for error in messaging.PERMANENT_PUBLISH_ERRORS)
     {%- set too_large = broker_profiles()[cookiecutter.broker].too_large_error %}
-    from {{ too_large.module }} import {{ too_large.name }}
+    from {{ too_large.module.format(owner=cookiecutter.__owner_pkg) }} import {{ too_large.name }}
 
     assert {{ too_large.name }} in messaging.PERMANENT_PUBLISH_ERRORS
 

@@ -42,7 +42,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+{%- if part.run is defined %}{# the broker's partials run the consumer without FastStream's app #}
+from faststream import StreamMessage
+{%- else %}
 from faststream import AckPolicy, FastStream, StreamMessage
+{%- endif %}
 {{ part.imports() }}
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -350,6 +354,9 @@ async def main() -> None:
     # The consumer's own metrics{% if cookiecutter.__replica %} (replication lag){% endif %}, apart from the HTTP app's.
     start_http_server(int(os.environ.get("CONSUMER_METRICS_PORT", "9102")))
     await wait_for_broker(consumer.broker)
+{%- if part.run is defined %}
+    {{ part.run() }}
+{%- else %}
     app = FastStream(consumer.broker)
 
     @app.after_startup
@@ -360,6 +367,7 @@ async def main() -> None:
         await app.run()
     finally:
         await consumer.db.dispose()
+{%- endif %}
 
 
 if __name__ == "__main__":
