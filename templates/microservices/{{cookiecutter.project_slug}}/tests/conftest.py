@@ -23,7 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = httpx.Timeout(5.0)
 
 
-
 @pytest.fixture
 def owner_url(tmp_path: Path) -> str:
     """The owner's own database."""
@@ -84,7 +83,12 @@ def idempotent_append(items: list[Any], seen: set[str], key: str, item: Any) -> 
         items.append(item)
 
 
-def _make_event(event_type: str, {{ e }}_id: str, version: int, data: dict[str, object] | None = None) -> dict[str, object]:
+def _make_event(
+    event_type: str,
+    {{ e }}_id: str,
+    version: int,
+    data: dict[str, object] | None = None,
+) -> dict[str, object]:
     """An envelope built by the owner's own code (so tests follow its format)."""
     from datetime import UTC, datetime
 
@@ -127,7 +131,11 @@ def dead_letters(consumer: Any) -> list[tuple[bytes, dict[str, str]]]:
 
 
 async def _deliver(
-    broker: Any, raw: bytes, key: bytes = b"k", routing_key: str = "{{ e }}.upserted", content_type: str | None = None
+    broker: Any,
+    raw: bytes,
+    key: bytes = b"k",
+    routing_key: str = "{{ e }}.upserted",
+    content_type: str | None = None,
 ) -> None:
     """Publish raw bytes where the consumer listens (through the test broker)."""
     {{ part.deliver() }}

@@ -139,7 +139,10 @@ async def test_the_breaker_stops_calling_a_failing_owner(monkeypatch: pytest.Mon
     monkeypatch.setenv("OWNER_BREAKER_THRESHOLD", "2")  # read by Settings, as in a deployment
     calls: list[str] = []
     app = create_bff_app(
-        owner_url="http://owner", consumer_url="http://consumer", owner_transport=down(calls), consumer_transport=down()
+        owner_url="http://owner",
+        consumer_url="http://consumer",
+        owner_transport=down(calls),
+        consumer_transport=down(),
     )
     app.state.owner._attempts = 1
     transport = httpx.ASGITransport(app=app)

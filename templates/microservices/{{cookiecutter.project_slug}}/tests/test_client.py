@@ -24,7 +24,11 @@ def flaky(failures: int, owner: httpx.AsyncBaseTransport) -> tuple[httpx.MockTra
     return httpx.MockTransport(handler), calls
 
 
-async def test_reads_from_the_owner(owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object]) -> None:
+async def test_reads_from_the_owner(
+    owner: httpx.AsyncClient,
+    owner_app: FastAPI,
+    new_{{ e }}: dict[str, object],
+) -> None:
     created = (await owner.post("/{{ e }}s", json=new_{{ e }})).json()
     client = {{ E }}Client("http://owner", transport=httpx.ASGITransport(app=owner_app))
     found = await client.get_{{ e }}(created["{{ e }}_id"])
@@ -35,7 +39,11 @@ async def test_reads_from_the_owner(owner: httpx.AsyncClient, owner_app: FastAPI
     await client.aclose()
 
 
-async def test_transient_failures_are_retried(owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object]) -> None:
+async def test_transient_failures_are_retried(
+    owner: httpx.AsyncClient,
+    owner_app: FastAPI,
+    new_{{ e }}: dict[str, object],
+) -> None:
     created = (await owner.post("/{{ e }}s", json=new_{{ e }})).json()
     transport, calls = flaky(2, httpx.ASGITransport(app=owner_app))
     client = {{ E }}Client("http://owner", transport=transport, attempts=3, backoff_max=0.01)
@@ -81,11 +89,13 @@ async def test_breaker_opens_after_failures_and_the_fallback_answers(
     await client.aclose()
 
 
+{% if cookiecutter.__event -%}
 async def test_consumer_view_answers_503_when_the_owner_is_down_and_nothing_is_known(
-{%- if cookiecutter.__event %}
     consumer_url: str,
-{%- endif %}
 ) -> None:
+{%- else -%}
+async def test_consumer_view_answers_503_when_the_owner_is_down_and_nothing_is_known() -> None:
+{%- endif %}
     from {{ cookiecutter.__consumer_pkg }}.app import create_app
 
     async def down(request: httpx.Request) -> httpx.Response:

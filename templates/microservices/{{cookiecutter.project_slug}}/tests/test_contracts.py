@@ -19,7 +19,9 @@ SCHEMAS = sorted((ROOT / "contracts" / "events").glob("*/v*.schema.json"))
 
 
 def schema_for(event_type: str, version: int) -> dict[str, object]:
-    return json.loads((ROOT / "contracts" / "events" / event_type / f"v{version}.schema.json").read_text("utf-8"))
+    return json.loads(
+        (ROOT / "contracts" / "events" / event_type / f"v{version}.schema.json").read_text("utf-8")
+    )
 
 
 def validator_for(event_type: str, version: int) -> Draft202012Validator:
@@ -55,7 +57,16 @@ async def test_outbox_payloads_validate(
 
 
 def test_the_schema_rejects_a_wrong_payload(make_event: dict[str, object]) -> None:
-    envelope = make_event("{{ e }}.upserted", "x", 1, {{ '{' }}{% for name, kind in cookiecutter.fields | fields %}"{{ name }}": {{ kind | sample(0) }}, {% endfor %}{{ '}' }})
+    envelope = make_event(
+        "{{ e }}.upserted",
+        "x",
+        1,
+        {
+{%- for name, kind in cookiecutter.fields | fields %}
+            "{{ name }}": {{ kind | sample(0) }},
+{%- endfor %}
+        },
+    )
     validator = validator_for("{{ e }}.upserted", 1)
     assert validator.is_valid(envelope)
     assert not validator.is_valid({**envelope, "version": 0})

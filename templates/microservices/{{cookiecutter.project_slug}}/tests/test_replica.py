@@ -15,8 +15,13 @@ from {{ cookiecutter.__consumer_pkg }}.models import {{ E }}Replica
 
 def data(which: int = 0) -> dict[str, object]:
     return [
-        { {%- for name, kind in cookiecutter.fields | fields %}"{{ name }}": {{ kind | sample(0) }}, {% endfor -%} },
-        { {%- for name, kind in cookiecutter.fields | fields %}"{{ name }}": {{ kind | sample(1) }}, {% endfor -%} },
+{%- for which in (0, 1) %}
+        {
+{%- for name, kind in cookiecutter.fields | fields %}
+            "{{ name }}": {{ kind | sample(which) }},
+{%- endfor %}
+        },
+{%- endfor %}
     ][which]
 
 

@@ -51,9 +51,13 @@ def test_every_call_the_sdk_makes_is_in_the_contract() -> None:
         if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "_send":
             method = node.args[0].value  # type: ignore[attr-defined]
             path = node.args[1]
-            text = path.value if isinstance(path, ast.Constant) else "".join(
-                part.value if isinstance(part, ast.Constant) else "{" + ast.unparse(part.value) + "}"  # type: ignore[attr-defined]
-                for part in path.values  # type: ignore[attr-defined]
+            text = (
+                path.value
+                if isinstance(path, ast.Constant)
+                else "".join(
+                    part.value if isinstance(part, ast.Constant) else "{" + ast.unparse(part.value) + "}"  # type: ignore[attr-defined]
+                    for part in path.values  # type: ignore[attr-defined]
+                )
             )
             calls.add((method.lower(), text))
     assert len(calls) == 5
@@ -65,13 +69,19 @@ def test_no_business_logic_imports() -> None:
     forbidden = {"sqlalchemy", "asyncpg", "aiosqlite", "redis", "{{ cookiecutter.__owner_pkg }}", "{{ cookiecutter.__consumer_pkg }}"}
     for path in SDK.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             )
             assert not {n.split(".")[0] for n in names} & forbidden, path.name
 
 
-async def test_round_trip_against_the_owner(owner_app: FastAPI, new_{{ e }}: dict[str, object], changed_{{ e }}: dict[str, object]) -> None:
+async def test_round_trip_against_the_owner(
+    owner_app: FastAPI,
+    new_{{ e }}: dict[str, object],
+    changed_{{ e }}: dict[str, object],
+) -> None:
     async with {{ E }}Client("http://owner", transport=httpx.ASGITransport(app=owner_app)) as client:
         created = await client.create({{ E }}In.model_validate(new_{{ e }}))
         assert created.version == 1

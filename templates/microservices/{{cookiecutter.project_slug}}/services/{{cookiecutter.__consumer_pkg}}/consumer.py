@@ -72,7 +72,9 @@ async def apply_effects(session: AsyncSession, envelopes: list[dict[str, Any]]) 
 {%- endif %}
 
 
-async def process_events(sessions: async_sessionmaker[AsyncSession], envelopes: list[dict[str, Any]]) -> list[bool]:
+async def process_events(
+    sessions: async_sessionmaker[AsyncSession], envelopes: list[dict[str, Any]]
+) -> list[bool]:
     """Apply events in order, each exactly once, in ONE transaction; per event, False if it
     had been processed already (before, or earlier in ``envelopes``)."""
     applied: list[bool] = []
@@ -191,7 +193,11 @@ class Consumer:
 
     async def _dead_letter(self, raw: bytes, key: bytes | None, error: str, attempts: int) -> str:
         log.error("dead-lettering a message after %d attempt(s): %s", attempts, error)
-        headers = {"x-error": error[:1000], "x-attempts": str(attempts), "x-failed-at": datetime.now(UTC).isoformat()}
+        headers = {
+            "x-error": error[:1000],
+            "x-attempts": str(attempts),
+            "x-failed-at": datetime.now(UTC).isoformat(),
+        }
         await messaging.dead_letter(self.broker, raw, key, headers)
         EVENTS.labels(outcome="dead-lettered").inc()
         return "dead-lettered"
@@ -253,7 +259,9 @@ async def start_consumer(database_url: str | None = None) -> Consumer:
     return consumer
 
 
-async def wait_for_broker(broker: messaging.Broker, base: float = 0.2, cap: float = 10.0, timeout: float = 5.0) -> None:
+async def wait_for_broker(
+    broker: messaging.Broker, base: float = 0.2, cap: float = 10.0, timeout: float = 5.0
+) -> None:
     """Connect, retrying with capped exponential backoff and jitter while no broker answers
     (an attempt with no answer within ``timeout`` seconds counts as failed): one log line
     when that starts, one when connected, instead of dying at start-up."""
@@ -264,7 +272,9 @@ async def wait_for_broker(broker: messaging.Broker, base: float = 0.2, cap: floa
         except Exception as exc:
             attempt += 1
             if attempt == 1:
-                log.warning("the broker is unavailable (%s: %s); retrying with backoff", type(exc).__name__, exc)
+                log.warning(
+                    "the broker is unavailable (%s: %s); retrying with backoff", type(exc).__name__, exc
+                )
             wait = min(cap, base * 2 ** (attempt - 1))
             await asyncio.sleep(wait / 2 + random.uniform(0, wait / 2))
             continue
@@ -295,5 +305,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     asyncio.run(main())

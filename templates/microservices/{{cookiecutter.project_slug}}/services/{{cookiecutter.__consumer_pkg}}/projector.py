@@ -17,8 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.__consumer_pkg }}.metrics import REPLICATION_LAG
 from {{ cookiecutter.__consumer_pkg }}.models import {{ E }}Replica
-
-FIELDS = ({% for name, kind in cookiecutter.fields | fields %}"{{ name }}", {% endfor %})
+{% set names = cookiecutter.fields | fields | map(attribute=0) | list %}
+{%- if names | length == 1 %}
+FIELDS = ("{{ names[0] }}",)
+{%- else %}
+FIELDS = (
+{%- for name in names %}
+    "{{ name }}",
+{%- endfor %}
+)
+{%- endif %}
 UPSERTED = "{{ e }}.upserted"
 
 
@@ -73,7 +81,14 @@ async def apply_events(session: AsyncSession, envelopes: list[dict[str, Any]]) -
     for envelope in envelopes:
         data = envelope["data"]
         at = _aware(datetime.fromisoformat(envelope["time"]))
-        rows.append(_row(data["{{ e }}_id"], envelope["version"], data if envelope["type"] == UPSERTED else None, at))
+        rows.append(
+            _row(
+                data["{{ e }}_id"],
+                envelope["version"],
+                data if envelope["type"] == UPSERTED else None,
+                at,
+            )
+        )
     written = {id(row) for row in await _apply(session, rows)}
     now = datetime.now(UTC)
     for row in rows:

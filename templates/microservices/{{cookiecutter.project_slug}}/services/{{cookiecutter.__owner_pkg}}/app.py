@@ -160,7 +160,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
     @app.put("/{{ e }}s/{ {{- e }}_id}", responses={**PRECONDITION_FAILED, **TOO_LARGE})
     async def put_{{ e }}(
-        {{ e }}_id: {{ E }}IdPath, data: {{ E }}In, response: Response, if_match: IfMatch = None
+        {{ e }}_id: {{ E }}IdPath,
+        data: {{ E }}In,
+        response: Response,
+        if_match: IfMatch = None,
     ) -> {{ E }}Out:
         stored, _ = await service.put_{{ e }}(db.sessions, {{ e }}_id, data, if_match)
         response.headers["ETag"] = service.etag(stored.version)

@@ -33,7 +33,9 @@ def dataschema(event_type: str, version: int = SCHEMA_VERSION) -> str:
     return f"urn:{{ cookiecutter.owner }}:events:{event_type}:v{version}"
 
 
-def _envelope(event_type: str, entity_id: str, version: int, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+def _envelope(
+    event_type: str, entity_id: str, version: int, at: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "specversion": "1.0",
         "id": uuid.uuid4().hex,

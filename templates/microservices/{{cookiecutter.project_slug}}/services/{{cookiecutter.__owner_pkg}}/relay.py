@@ -90,7 +90,11 @@ async def relay_once(
                     log.error(
                         "parked outbox row %s (%s of %s): %s; its later changes wait until "
                         "`python -m {{ cookiecutter.__owner_pkg }}.relay retry %s`",
-                        row.id, row.event_type, row.entity_id, row.error, row.id,
+                        row.id,
+                        row.event_type,
+                        row.entity_id,
+                        row.error,
+                        row.id,
                     )
                     break
                 except Exception as exc:
@@ -124,7 +128,10 @@ class Outage:
         if self.since is None:
             self.since = time.monotonic()
             log.warning(
-                "%s is unavailable (%s); retrying with backoff", self.what, _describe(exc), exc_info=self.traceback
+                "%s is unavailable (%s); retrying with backoff",
+                self.what,
+                _describe(exc),
+                exc_info=self.traceback,
             )
         self.attempts += 1
         wait = min(self.cap, self.base * 2 ** (self.attempts - 1))
@@ -135,7 +142,9 @@ class Outage:
         if self.since is not None:
             log.info(
                 "%s is back after %.1f s and %d failed attempt(s)",
-                self.what, time.monotonic() - self.since, self.attempts,
+                self.what,
+                time.monotonic() - self.since,
+                self.attempts,
             )
         self.since, self.attempts = None, 0
 
@@ -167,7 +176,9 @@ class Publisher:
         async with self._connecting:
             if self.broker is None:
                 if time.monotonic() < self.retry_at:
-                    raise BrokerUnavailable(f"backing off after {self.outage.attempts} failed connection attempt(s)")
+                    raise BrokerUnavailable(
+                        f"backing off after {self.outage.attempts} failed connection attempt(s)"
+                    )
                 broker = messaging.make_broker(self.broker_url)
                 try:
                     # Some clients retry a first connection for minutes, silently (NATS):

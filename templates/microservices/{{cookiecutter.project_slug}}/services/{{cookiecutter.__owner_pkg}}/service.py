@@ -69,7 +69,13 @@ async def put_{{ e }}(
         # A row to lock must exist: insert a version-0 tombstone unless there is a row. A
         # racing insert of the same id waits for this one's transaction, then does nothing.
         dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-        placeholder = {"{{ e }}_id": {{ e }}_id, **data.model_dump(), "version": 0, "updated_at": now, "deleted_at": now}
+        placeholder = {
+            "{{ e }}_id": {{ e }}_id,
+            **data.model_dump(),
+            "version": 0,
+            "updated_at": now,
+            "deleted_at": now,
+        }
         await session.execute(dialect.insert({{ E }}).values(placeholder).on_conflict_do_nothing())
         row = await session.get({{ E }}, {{ e }}_id, with_for_update=True, populate_existing=True)
         assert row is not None  # inserted above, or there already
@@ -110,7 +116,9 @@ async def delete_{{ e }}(
 
 
 async def export_page(
-    sessions: async_sessionmaker[AsyncSession], after: str | None, limit: int
+    sessions: async_sessionmaker[AsyncSession],
+    after: str | None,
+    limit: int,
 ) -> {{ E }}Page:
     """{{ E }}s ordered by id, strictly after ``after``: the paginated export replicas bootstrap from."""
     query = select({{ E }}).where({{ E }}.deleted_at.is_(None)).order_by({{ E }}.{{ e }}_id).limit(limit + 1)
