@@ -53,12 +53,24 @@ def _envelope(
 
 def upserted({{ e }}: {{ E }}Out, at: datetime) -> dict[str, Any]:
     """The event saying a {{ e }} was created or changed; ``data`` is its full state."""
-    return _envelope(UPSERTED, {{ e }}.{{ e }}_id, {{ e }}.version, at, {{ e }}.model_dump())
+    return _envelope(
+        UPSERTED,
+        {{ e }}.{{ e }}_id,
+        {{ e }}.version,
+        at,
+        {{ e }}.model_dump(),
+    )
 
 
 def deleted({{ e }}_id: str, version: int, at: datetime) -> dict[str, Any]:
     """The event saying a {{ e }} was deleted."""
-    return _envelope(DELETED, {{ e }}_id, version, at, {"{{ e }}_id": {{ e }}_id, "version": version})
+    return _envelope(
+        DELETED,
+        {{ e }}_id,
+        version,
+        at,
+        {"{{ e }}_id": {{ e }}_id, "version": version},
+    )
 
 
 def record(session: AsyncSession, envelope: dict[str, Any]) -> None:

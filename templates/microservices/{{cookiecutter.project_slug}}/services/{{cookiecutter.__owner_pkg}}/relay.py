@@ -300,7 +300,10 @@ async def retry_parked(database_url: str, ids: Sequence[str] | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The relay (no arguments), or the admin commands ``parked`` and ``retry``."""
-    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.__owner_pkg }}.relay", description="The outbox relay.")
+    parser = argparse.ArgumentParser(
+        prog="python -m {{ cookiecutter.__owner_pkg }}.relay",
+        description="The outbox relay.",
+    )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("parked", help="list parked outbox rows, one JSON object a line")
     retry = commands.add_parser("retry", help="send parked rows again")
