@@ -98,7 +98,12 @@ def _make_event(
     now = datetime.now(UTC)
     if event_type == events.DELETED:
         return events.deleted({{ e }}_id, version, now)
-    return events.upserted({{ cookiecutter.entity }}Out({{ e }}_id={{ e }}_id, version=version, **(data or {})), now)
+    out = {{ cookiecutter.entity }}Out(
+        {{ e }}_id={{ e }}_id,
+        version=version,
+        **(data or {}),
+    )
+    return events.upserted(out, now)
 
 
 @pytest.fixture

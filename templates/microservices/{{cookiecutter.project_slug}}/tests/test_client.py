@@ -46,7 +46,12 @@ async def test_transient_failures_are_retried(
 ) -> None:
     created = (await owner.post("/{{ e }}s", json=new_{{ e }})).json()
     transport, calls = flaky(2, httpx.ASGITransport(app=owner_app))
-    client = {{ E }}Client("http://owner", transport=transport, attempts=3, backoff_max=0.01)
+    client = {{ E }}Client(
+        "http://owner",
+        transport=transport,
+        attempts=3,
+        backoff_max=0.01,
+    )
     found = await client.get_{{ e }}(created["{{ e }}_id"])
     assert found.source == "owner"
     assert found.{{ e }} == created
@@ -64,7 +69,10 @@ async def test_breaker_opens_after_failures_and_the_fallback_answers(
         "http://owner", transport=transport, attempts=1, backoff_max=0.01, breaker_threshold=2, breaker_ttl=60
     )
     # The first call fails (no retry with attempts=1): nothing cached yet, so unavailable.
-    assert (await client.get_{{ e }}({{ e }}_id)).source == "unavailable"
+    answer = await client.get_{{ e }}(
+        {{ e }}_id,
+    )
+    assert answer.source == "unavailable"
     fresh = await client.get_{{ e }}({{ e }}_id)
     assert (fresh.source, fresh.{{ e }}) == ("owner", created)
 
@@ -77,7 +85,10 @@ async def test_breaker_opens_after_failures_and_the_fallback_answers(
 
     client._http._transport = httpx.MockTransport(down)
     for _ in range(2):
-        assert (await client.get_{{ e }}({{ e }}_id)).source == "cache"
+        answer = await client.get_{{ e }}(
+            {{ e }}_id,
+        )
+        assert answer.source == "cache"
     assert len(calls) == 2
     # ... and an open breaker fails fast without calling the owner; the fallback answers.
     answer = await client.get_{{ e }}({{ e }}_id)

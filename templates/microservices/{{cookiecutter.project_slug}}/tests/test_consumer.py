@@ -58,7 +58,10 @@ async def test_an_event_delivered_twice_is_applied_once(
     ("raw", "error"),
     [
         (b"{not json", "malformed JSON"),
-        (json.dumps({"type": "{{ e }}.exploded", "schemaversion": 1}).encode(), "unknown event type"),
+        (
+            json.dumps({"type": "{{ e }}.exploded", "schemaversion": 1}).encode(),
+            "unknown event type",
+        ),
         (b"[1, 2]", "not a JSON object"),
     ],
 )
@@ -221,7 +224,8 @@ async def test_messages_arriving_together_share_one_transaction(
         return await real(sessions, envelopes)
 
     monkeypatch.setattr(consumer_module, "process_events", recording)
-    raws = [json.dumps(make_event("{{ e }}.upserted", f"t{i}", 1, sample_data())).encode() for i in range(5)]
+    upserted = "{{ e }}.upserted"
+    raws = [json.dumps(make_event(upserted, f"t{i}", 1, sample_data())).encode() for i in range(5)]
     outcomes = await asyncio.gather(*(consumer.handle(raw) for raw in raws))
     assert outcomes == ["applied"] * 5
     assert sizes == [5]

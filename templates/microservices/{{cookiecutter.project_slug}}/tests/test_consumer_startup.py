@@ -33,7 +33,11 @@ def test_the_consumer_waits_for_the_broker_and_logs_it_once(tmp_path: Path) -> N
         }
         log = tmp_path / "consumer.log"
         with log.open("w") as out:
-            process = subprocess.Popen([sys.executable, "-m", "{{ cookiecutter.__consumer_pkg }}.consumer"], env=env, stderr=out)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "{{ cookiecutter.__consumer_pkg }}.consumer"],
+                env=env,
+                stderr=out,
+            )
             end = time.monotonic() + 60  # start-up may be slow on a busy machine
             while (
                 "the broker is unavailable" not in log.read_text()
@@ -48,7 +52,8 @@ def test_the_consumer_waits_for_the_broker_and_logs_it_once(tmp_path: Path) -> N
         stderr = log.read_text()
     assert still_running, stderr[-3000:]
     assert "Traceback" not in stderr, stderr[-3000:]
-    ours = [line for line in stderr.splitlines() if " {{ cookiecutter.__consumer_pkg }}.consumer: " in line]
+    logger = " {{ cookiecutter.__consumer_pkg }}.consumer: "
+    ours = [line for line in stderr.splitlines() if logger in line]
     assert len(ours) == 1 and " WARNING " in ours[0] and "the broker is unavailable" in ours[0], stderr[
         -3000:
     ]

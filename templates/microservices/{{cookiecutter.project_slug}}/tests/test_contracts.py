@@ -36,14 +36,27 @@ def test_schemas_are_valid_json_schema_2020_12(path: Path) -> None:
 
 
 def test_both_event_types_have_a_contract() -> None:
-    assert [p.parent.name for p in SCHEMAS] == ["{{ e }}.deleted", "{{ e }}.upserted"]
+    assert [p.parent.name for p in SCHEMAS] == [
+        "{{ e }}.deleted",
+        "{{ e }}.upserted",
+    ]
 
 
 async def test_outbox_payloads_validate(
-    owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object], changed_{{ e }}: dict[str, object]
+    owner: httpx.AsyncClient,
+    owner_app: FastAPI,
+    new_{{ e }}: dict[str, object],
+    changed_{{ e }}: dict[str, object],
 ) -> None:
-    {{ e }}_id = (await owner.post("/{{ e }}s", json=new_{{ e }})).json()["{{ e }}_id"]
-    await owner.put(f"/{{ e }}s/{ {{- e }}_id}", json=changed_{{ e }})
+    posted = await owner.post(
+        "/{{ e }}s",
+        json=new_{{ e }},
+    )
+    {{ e }}_id = posted.json()["{{ e }}_id"]
+    await owner.put(
+        f"/{{ e }}s/{ {{- e }}_id}",
+        json=changed_{{ e }},
+    )
     await owner.delete(f"/{{ e }}s/{ {{- e }}_id}")
     async with owner_app.state.db.sessions() as session:
         payloads = [json.loads(row.payload) for row in (await session.scalars(select(OutboxMessage))).all()]
@@ -70,4 +83,5 @@ def test_the_schema_rejects_a_wrong_payload(make_event: dict[str, object]) -> No
     validator = validator_for("{{ e }}.upserted", 1)
     assert validator.is_valid(envelope)
     assert not validator.is_valid({**envelope, "version": 0})
-    assert not validator.is_valid({**envelope, "data": {**envelope["data"], "{{ e }}_id": 5}})
+    wrong = {**envelope, "data": {**envelope["data"], "{{ e }}_id": 5}}
+    assert not validator.is_valid(wrong)

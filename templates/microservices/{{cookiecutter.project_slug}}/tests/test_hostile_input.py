@@ -99,7 +99,12 @@ async def test_the_longest_id_and_text_fit_their_columns(
     }
     stored = await owner.put(f"/{{ e }}s/{longest}", json=body)
     assert stored.status_code == 200, stored.text
-    assert (await owner.get(f"/{{ e }}s/{longest}")).json() == {**body, "{{ e }}_id": longest, "version": 1}
+    read = (await owner.get(f"/{{ e }}s/{longest}")).json()
+    assert read == {
+        **body,
+        "{{ e }}_id": longest,
+        "version": 1,
+    }
 
 
 @pytest.mark.parametrize(
@@ -138,12 +143,15 @@ async def test_the_limits_are_declared_in_the_openapi_document(owner: httpx.Asyn
 
 
 async def test_a_body_over_max_body_bytes_is_413(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, new_{{ e }}: dict[str, object]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    new_{{ e }}: dict[str, object],
 ) -> None:
     monkeypatch.setenv("MAX_BODY_BYTES", "2000")
     app = create_app(f"sqlite+aiosqlite:///{tmp_path / 'limited.db'}")
     await app.state.db.create_all()
-    big = {name: "x" * 3000 if isinstance(value, str) else value for name, value in new_{{ e }}.items()}
+    valid = new_{{ e }}
+    big = {name: "x" * 3000 if isinstance(value, str) else value for name, value in valid.items()}
     padded = json.dumps(new_{{ e }}) + " " * 3000  # valid JSON, just long
 
     async def chunks() -> Any:  # no Content-Length: the limit counts what arrives
@@ -163,33 +171,72 @@ async def test_a_body_over_max_body_bytes_is_413(
                 assert response.status_code == 413, response.text
                 assert "MAX_BODY_BYTES" in response.json()["detail"]
             assert (await client.get("/{{ e }}s/big")).status_code == 404
-            assert (await client.put("/{{ e }}s/small", json=new_{{ e }})).status_code == 200
+            small = await client.put(
+                "/{{ e }}s/small",
+                json=new_{{ e }},
+            )
+            assert small.status_code == 200
     finally:
         await app.state.db.dispose()
 
 
 async def test_if_match_refuses_a_write_based_on_an_old_version(
-    owner: httpx.AsyncClient, new_{{ e }}: dict[str, object], changed_{{ e }}: dict[str, object]
+    owner: httpx.AsyncClient,
+    new_{{ e }}: dict[str, object],
+    changed_{{ e }}: dict[str, object],
 ) -> None:
     created = await owner.put("/{{ e }}s/shared", json=new_{{ e }})
     assert created.headers["etag"] == '"1"'
     assert (await owner.get("/{{ e }}s/shared")).headers["etag"] == '"1"'
     # Two clients read version 1; the first write wins, the second is refused.
-    first = await owner.put("/{{ e }}s/shared", json=changed_{{ e }}, headers={"If-Match": '"1"'})
+    first = await owner.put(
+        "/{{ e }}s/shared",
+        json=changed_{{ e }},
+        headers={"If-Match": '"1"'},
+    )
     assert first.status_code == 200 and first.headers["etag"] == '"2"'
-    second = await owner.put("/{{ e }}s/shared", json=new_{{ e }}, headers={"If-Match": '"1"'})
+    second = await owner.put(
+        "/{{ e }}s/shared",
+        json=new_{{ e }},
+        headers={"If-Match": '"1"'},
+    )
     assert second.status_code == 412, second.text
     assert '"2"' in second.json()["detail"]
-    assert (await owner.get("/{{ e }}s/shared")).json() == {**changed_{{ e }}, "{{ e }}_id": "shared", "version": 2}
-    assert (await owner.delete("/{{ e }}s/shared", headers={"If-Match": '"1"'})).status_code == 412
-    either = await owner.put("/{{ e }}s/shared", json=new_{{ e }}, headers={"If-Match": '"9", "2"'})
+    shared = (await owner.get("/{{ e }}s/shared")).json()
+    assert shared == {
+        **changed_{{ e }},
+        "{{ e }}_id": "shared",
+        "version": 2,
+    }
+    deleted = await owner.delete(
+        "/{{ e }}s/shared",
+        headers={"If-Match": '"1"'},
+    )
+    assert deleted.status_code == 412
+    either = await owner.put(
+        "/{{ e }}s/shared",
+        json=new_{{ e }},
+        headers={"If-Match": '"9", "2"'},
+    )
     assert either.status_code == 200
-    assert (await owner.delete("/{{ e }}s/shared", headers={"If-Match": "*"})).status_code == 204
+    deleted = await owner.delete(
+        "/{{ e }}s/shared",
+        headers={"If-Match": "*"},
+    )
+    assert deleted.status_code == 204
     # No {{ e }} (deleted, or never made): no tag matches, not even `*`.
     for if_match in ('"3"', "*"):
-        response = await owner.put("/{{ e }}s/shared", json=new_{{ e }}, headers={"If-Match": if_match})
+        response = await owner.put(
+            "/{{ e }}s/shared",
+            json=new_{{ e }},
+            headers={"If-Match": if_match},
+        )
         assert response.status_code == 412, response.text
-        never = await owner.put("/{{ e }}s/never", json=new_{{ e }}, headers={"If-Match": if_match})
+        never = await owner.put(
+            "/{{ e }}s/never",
+            json=new_{{ e }},
+            headers={"If-Match": if_match},
+        )
         assert never.status_code == 412
     assert (await owner.get("/{{ e }}s/never")).status_code == 404
 
@@ -197,7 +244,9 @@ async def test_if_match_refuses_a_write_based_on_an_old_version(
 async def test_racing_creates_of_one_new_id_all_succeed_in_turn(
     owner: httpx.AsyncClient, new_{{ e }}: dict[str, object]
 ) -> None:
-    responses = await asyncio.gather(*(owner.put("/{{ e }}s/contested", json=new_{{ e }}) for _ in range(20)))
+    path = "/{{ e }}s/contested"
+    body = new_{{ e }}
+    responses = await asyncio.gather(*(owner.put(path, json=body) for _ in range(20)))
     assert [r.status_code for r in responses] == [200] * 20, [
         r.text for r in responses if r.status_code != 200
     ]
@@ -206,11 +255,13 @@ async def test_racing_creates_of_one_new_id_all_succeed_in_turn(
 
 
 async def test_racing_writers_with_the_same_if_match_one_wins(
-    owner: httpx.AsyncClient, new_{{ e }}: dict[str, object], changed_{{ e }}: dict[str, object]
+    owner: httpx.AsyncClient,
+    new_{{ e }}: dict[str, object],
+    changed_{{ e }}: dict[str, object],
 ) -> None:
     await owner.put("/{{ e }}s/raced", json=new_{{ e }})
-    responses = await asyncio.gather(
-        *(owner.put("/{{ e }}s/raced", json=changed_{{ e }}, headers={"If-Match": '"1"'}) for _ in range(10))
-    )
+    path = "/{{ e }}s/raced"
+    body, if_match = changed_{{ e }}, {"If-Match": '"1"'}
+    responses = await asyncio.gather(*(owner.put(path, json=body, headers=if_match) for _ in range(10)))
     assert sorted(r.status_code for r in responses) == [200] + [412] * 9
     assert (await owner.get("/{{ e }}s/raced")).json()["version"] == 2

@@ -51,7 +51,10 @@ def test_the_broker_s_permanent_errors_are_exception_classes() -> None:
 
 
 async def test_a_refused_change_is_parked_and_only_its_entity_waits(
-    owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object], refused: type[Refused]
+    owner: httpx.AsyncClient,
+    owner_app: FastAPI,
+    new_{{ e }}: dict[str, object],
+    refused: type[Refused],
 ) -> None:
     # The oversized change first, then a backlog behind it larger than a relay batch.
     for _ in range(120):
@@ -202,7 +205,11 @@ def test_the_relay_process_logs_a_broker_outage_once_with_timestamps(tmp_path: P
         subprocess.run([sys.executable, "-c", setup % new], env=env, check=True, timeout=60)
         log = tmp_path / "relay.log"
         with log.open("w") as out:
-            process = subprocess.Popen([sys.executable, "-m", "{{ cookiecutter.__owner_pkg }}.relay"], env=env, stderr=out)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "{{ cookiecutter.__owner_pkg }}.relay"],
+                env=env,
+                stderr=out,
+            )
             logged_within(log, "the broker is unavailable", 60)
             time.sleep(3)  # a few more connection attempts
             process.send_signal(signal.SIGTERM)
