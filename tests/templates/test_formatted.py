@@ -42,7 +42,12 @@ CASES: dict[str, dict[str, str]] = {
         for i, patterns in enumerate(PATTERN_SETS)
     },
     **{
-        f"long-names-{broker}": {**LONG_NAMES, "patterns": ALL_PATTERNS, "broker": broker, "bff": "yes"}
+        f"long-names-{broker}": {
+            **LONG_NAMES,
+            "patterns": ALL_PATTERNS,
+            "broker": broker,
+            "bff": "yes",
+        }
         for broker in BROKERS
     },
     "one-int-field-api-bff": {"fields": "age:int", "patterns": "api", "bff": "yes"},
@@ -81,7 +86,7 @@ def test_the_matrix_has_each_broker_with_everything_and_long_names() -> None:
     assert {c["patterns"] for c in CASES.values()} >= set(PATTERN_SETS)
 
 
-def test_every_rendered_project_passes_ruff_check_and_ruff_format(projects: dict[str, Path]) -> None:
+def test_every_rendered_project_passes_ruff_check_and_format(projects: dict[str, Path]) -> None:
     failures = []
     for name, project in projects.items():
         checked = ruff("check", cwd=project)
@@ -92,7 +97,7 @@ def test_every_rendered_project_passes_ruff_check_and_ruff_format(projects: dict
     assert failures == [], "\n".join(failures)
 
 
-def test_the_ruff_running_here_is_the_series_generated_projects_pin(projects: dict[str, Path]) -> None:
+def test_the_ruff_running_here_is_the_one_projects_pin(projects: dict[str, Path]) -> None:
     """A formatter style differs between ruff series: the test is only as good as this."""
     pyproject = tomllib.loads((projects["short-names"] / "pyproject.toml").read_text("utf-8"))
     pinned = [Requirement(r) for r in pyproject["project"]["optional-dependencies"]["dev"]]
