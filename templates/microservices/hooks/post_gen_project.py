@@ -34,8 +34,8 @@ JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boo
 # Parts that exist only with some patterns: (condition, paths relative to the project).
 PARTS = [
     (EVENT, [
-        OWNER / "events.py", OWNER / "messaging.py", OWNER / "relay.py",
-        CONSUMER / "consumer.py", CONSUMER / "inbox.py", CONSUMER / "messaging.py",
+        OWNER / "events.py", OWNER / "messaging.py", OWNER / "relay.py", OWNER / "outage.py",
+        CONSUMER / "consumer.py", CONSUMER / "inbox.py", CONSUMER / "messaging.py", CONSUMER / "outage.py",
         CONSUMER / "contracts.py", CONSUMER / "upcasters.py", CONSUMER / "db.py",
         CONSUMER / "models.py",
         Path("contracts") / "asyncapi.yaml",
