@@ -42,7 +42,7 @@ PARTS = [
         Path("tests") / "test_outbox.py", Path("tests") / "test_relay.py",
         Path("tests") / "test_consumer.py", Path("tests") / "test_contracts.py",
         Path("tests") / "test_schema_evolution.py", Path("tests") / "test_relay_parking.py",
-        Path("tests") / "test_consumer_startup.py",
+        Path("tests") / "test_consumer_startup.py", Path("tests") / "test_outage.py",
     ]),
     (EVENT and not REPLICA, [Path("tests") / "test_changes.py"]),
     (REPLICA, [
