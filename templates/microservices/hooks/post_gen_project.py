@@ -36,15 +36,15 @@ JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boo
 # Parts that exist only with some patterns: (condition, paths relative to the project).
 PARTS = [
     (EVENT, [
-        OWNER / "events.py", OWNER / "messaging.py", OWNER / "relay.py",
-        CONSUMER / "consumer.py", CONSUMER / "inbox.py", CONSUMER / "messaging.py",
+        OWNER / "events.py", OWNER / "messaging.py", OWNER / "relay.py", OWNER / "outage.py",
+        CONSUMER / "consumer.py", CONSUMER / "inbox.py", CONSUMER / "messaging.py", CONSUMER / "outage.py",
         CONSUMER / "contracts.py", CONSUMER / "upcasters.py", CONSUMER / "db.py",
         CONSUMER / "models.py",
         Path("contracts") / "asyncapi.yaml",
         Path("tests") / "test_outbox.py", Path("tests") / "test_relay.py",
         Path("tests") / "test_consumer.py", Path("tests") / "test_contracts.py",
         Path("tests") / "test_schema_evolution.py", Path("tests") / "test_relay_parking.py",
-        Path("tests") / "test_consumer_startup.py",
+        Path("tests") / "test_consumer_startup.py", Path("tests") / "test_outage.py",
     ]),
     (EVENT and not REPLICA, [Path("tests") / "test_changes.py"]),
     (REPLICA, [

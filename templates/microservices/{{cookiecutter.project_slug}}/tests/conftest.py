@@ -26,7 +26,6 @@ TIMEOUT = httpx.Timeout(5.0)
 {%- endif %}
 
 
-
 @pytest.fixture
 def owner_url(tmp_path: Path) -> str:
     """The owner's own database."""
@@ -87,7 +86,12 @@ def idempotent_append(items: list[Any], seen: set[str], key: str, item: Any) -> 
         items.append(item)
 
 
-def _make_event(event_type: str, {{ e }}_id: str, version: int, data: dict[str, object] | None = None) -> dict[str, object]:
+def _make_event(
+    event_type: str,
+    {{ e }}_id: str,
+    version: int,
+    data: dict[str, object] | None = None,
+) -> dict[str, object]:
     """An envelope built by the owner's own code (so tests follow its format)."""
     from datetime import UTC, datetime
 
@@ -97,7 +101,12 @@ def _make_event(event_type: str, {{ e }}_id: str, version: int, data: dict[str, 
     now = datetime.now(UTC)
     if event_type == events.DELETED:
         return events.deleted({{ e }}_id, version, now)
-    return events.upserted({{ cookiecutter.entity }}Out({{ e }}_id={{ e }}_id, version=version, **(data or {})), now)
+    out = {{ cookiecutter.entity }}Out(
+        {{ e }}_id={{ e }}_id,
+        version=version,
+        **(data or {}),
+    )
+    return events.upserted(out, now)
 
 
 @pytest.fixture
@@ -130,7 +139,11 @@ def dead_letters(consumer: Any) -> list[tuple[bytes, dict[str, str]]]:
 
 
 async def _deliver(
-    broker: Any, raw: bytes, key: bytes = b"k", routing_key: str = "{{ e }}.upserted", content_type: str | None = None
+    broker: Any,
+    raw: bytes,
+    key: bytes = b"k",
+    routing_key: str = "{{ e }}.upserted",
+    content_type: str | None = None,
 ) -> None:
     """Publish raw bytes where the consumer listens (through the test broker)."""
     {{ part.deliver() }}

@@ -95,18 +95,24 @@ async def test_the_page_composes_the_owner_and_the_consumer(
     owner: httpx.AsyncClient, bff: httpx.AsyncClient, new_{{ e }}: dict[str, object]
 ) -> None:
     created = await _create(owner, new_{{ e }})
-    response = await bff.get(f"/{{ e }}s/{created['{{ e }}_id']}/page")
+    response = await bff.get(
+        f"/{{ e }}s/{created['{{ e }}_id']}/page",
+    )
     assert response.status_code == 200, response.text
     page = response.json()
     assert page["{{ e }}_id"] == created["{{ e }}_id"]
     assert page["degraded"] is False
-    assert page["parts"]["{{ owner }}"] == {"data": created, "source": "owner"}
+    assert page["parts"]["{{ owner }}"] == {
+        "data": created,
+        "source": "owner",
+    }
     mine = page["parts"]["{{ consumer }}"]
     assert mine["source"] == "consumer"
 {%- if changes %}
     assert mine["data"] == []  # no event delivered in this test: the consumer recorded nothing
 {%- else %}
-    assert mine["data"]["{{ e }}"] == created  # the consumer's own view of the same {{ E }}
+    # The consumer's own view of the same {{ E }}:
+    assert mine["data"]["{{ e }}"] == created
 {%- endif %}
 
 
@@ -116,7 +122,10 @@ async def test_an_unknown_id_is_404(bff: httpx.AsyncClient) -> None:
 
 
 async def test_owner_down_serves_the_last_value_read_marked_as_cache(
-    owner: httpx.AsyncClient, bff: httpx.AsyncClient, bff_app: FastAPI, new_{{ e }}: dict[str, object]
+    owner: httpx.AsyncClient,
+    bff: httpx.AsyncClient,
+    bff_app: FastAPI,
+    new_{{ e }}: dict[str, object],
 ) -> None:
     created = await _create(owner, new_{{ e }})
     path = f"/{{ e }}s/{created['{{ e }}_id']}/page"
@@ -139,7 +148,10 @@ async def test_the_breaker_stops_calling_a_failing_owner(monkeypatch: pytest.Mon
     monkeypatch.setenv("OWNER_BREAKER_THRESHOLD", "2")  # read by Settings, as in a deployment
     calls: list[str] = []
     app = create_bff_app(
-        owner_url="http://owner", consumer_url="http://consumer", owner_transport=down(calls), consumer_transport=down()
+        owner_url="http://owner",
+        consumer_url="http://consumer",
+        owner_transport=down(calls),
+        consumer_transport=down(),
     )
     app.state.owner._attempts = 1
     transport = httpx.ASGITransport(app=app)
@@ -154,16 +166,27 @@ async def test_the_breaker_stops_calling_a_failing_owner(monkeypatch: pytest.Mon
 
 
 async def test_consumer_down_leaves_its_part_out(
-    owner: httpx.AsyncClient, bff: httpx.AsyncClient, bff_app: FastAPI, new_{{ e }}: dict[str, object]
+    owner: httpx.AsyncClient,
+    bff: httpx.AsyncClient,
+    bff_app: FastAPI,
+    new_{{ e }}: dict[str, object],
 ) -> None:
     created = await _create(owner, new_{{ e }})
     for failure in (down(), httpx.MockTransport(slow)):
         bff_app.state.consumer._http._transport = failure
-        response = await bff.get(f"/{{ e }}s/{created['{{ e }}_id']}/page")
+        response = await bff.get(
+            f"/{{ e }}s/{created['{{ e }}_id']}/page",
+        )
         assert response.status_code == 200
         page = response.json()
-        assert page["parts"]["{{ owner }}"] == {"data": created, "source": "owner"}
-        assert page["parts"]["{{ consumer }}"] == {"data": None, "source": "unavailable"}
+        assert page["parts"]["{{ owner }}"] == {
+            "data": created,
+            "source": "owner",
+        }
+        assert page["parts"]["{{ consumer }}"] == {
+            "data": None,
+            "source": "unavailable",
+        }
         assert page["degraded"] is True
 
 
@@ -188,6 +211,7 @@ async def test_health_and_metrics(bff: httpx.AsyncClient) -> None:
 
 
 def test_the_bff_uses_no_database_and_no_broker() -> None:
-    requirements = (ROOT / "services" / "{{ cookiecutter.__bff_pkg }}" / "requirements.txt").read_text("utf-8")
+    requirements_txt = ROOT / "services" / "{{ cookiecutter.__bff_pkg }}" / "requirements.txt"
+    requirements = requirements_txt.read_text("utf-8")
     for package in ("sqlalchemy", "faststream", "aiosqlite", "asyncpg"):
         assert package not in requirements

@@ -9,10 +9,21 @@ from typing import Any
 import httpx
 
 
-async def test_changes_are_recorded_once_and_listed(consumer: Any, consumer_url: str, make_event: Any) -> None:
+async def test_changes_are_recorded_once_and_listed(
+    consumer: Any, consumer_url: str, make_event: Any
+) -> None:
     from {{ cookiecutter.__consumer_pkg }}.app import create_app
 
-    first = make_event("{{ e }}.upserted", "c1", 1, { {%- for name, kind in cookiecutter.fields | fields %}"{{ name }}": {{ kind | sample(0) }}, {% endfor -%} })
+    first = make_event(
+        "{{ e }}.upserted",
+        "c1",
+        1,
+        {
+{%- for name, kind in cookiecutter.fields | fields %}
+            "{{ name }}": {{ kind | sample(0) }},
+{%- endfor %}
+        },
+    )
     assert await consumer.handle(json.dumps(first).encode()) == "applied"
     assert await consumer.handle(json.dumps(first).encode()) == "duplicate"
     assert await consumer.handle(json.dumps(make_event("{{ e }}.deleted", "c1", 2)).encode()) == "applied"

@@ -24,7 +24,11 @@ def flaky(failures: int, owner: httpx.AsyncBaseTransport) -> tuple[httpx.MockTra
     return httpx.MockTransport(handler), calls
 
 
-async def test_reads_from_the_owner(owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object]) -> None:
+async def test_reads_from_the_owner(
+    owner: httpx.AsyncClient,
+    owner_app: FastAPI,
+    new_{{ e }}: dict[str, object],
+) -> None:
     created = (await owner.post("/{{ e }}s", json=new_{{ e }})).json()
     client = {{ E }}Client("http://owner", transport=httpx.ASGITransport(app=owner_app))
     found = await client.get_{{ e }}(created["{{ e }}_id"])
@@ -35,10 +39,19 @@ async def test_reads_from_the_owner(owner: httpx.AsyncClient, owner_app: FastAPI
     await client.aclose()
 
 
-async def test_transient_failures_are_retried(owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object]) -> None:
+async def test_transient_failures_are_retried(
+    owner: httpx.AsyncClient,
+    owner_app: FastAPI,
+    new_{{ e }}: dict[str, object],
+) -> None:
     created = (await owner.post("/{{ e }}s", json=new_{{ e }})).json()
     transport, calls = flaky(2, httpx.ASGITransport(app=owner_app))
-    client = {{ E }}Client("http://owner", transport=transport, attempts=3, backoff_max=0.01)
+    client = {{ E }}Client(
+        "http://owner",
+        transport=transport,
+        attempts=3,
+        backoff_max=0.01,
+    )
     found = await client.get_{{ e }}(created["{{ e }}_id"])
     assert found.source == "owner"
     assert found.{{ e }} == created
@@ -56,7 +69,10 @@ async def test_breaker_opens_after_failures_and_the_fallback_answers(
         "http://owner", transport=transport, attempts=1, backoff_max=0.01, breaker_threshold=2, breaker_ttl=60
     )
     # The first call fails (no retry with attempts=1): nothing cached yet, so unavailable.
-    assert (await client.get_{{ e }}({{ e }}_id)).source == "unavailable"
+    answer = await client.get_{{ e }}(
+        {{ e }}_id,
+    )
+    assert answer.source == "unavailable"
     fresh = await client.get_{{ e }}({{ e }}_id)
     assert (fresh.source, fresh.{{ e }}) == ("owner", created)
 
@@ -69,7 +85,10 @@ async def test_breaker_opens_after_failures_and_the_fallback_answers(
 
     client._http._transport = httpx.MockTransport(down)
     for _ in range(2):
-        assert (await client.get_{{ e }}({{ e }}_id)).source == "cache"
+        answer = await client.get_{{ e }}(
+            {{ e }}_id,
+        )
+        assert answer.source == "cache"
     assert len(calls) == 2
     # ... and an open breaker fails fast without calling the owner; the fallback answers.
     answer = await client.get_{{ e }}({{ e }}_id)
@@ -81,11 +100,13 @@ async def test_breaker_opens_after_failures_and_the_fallback_answers(
     await client.aclose()
 
 
+{% if cookiecutter.__event -%}
 async def test_consumer_view_answers_503_when_the_owner_is_down_and_nothing_is_known(
-{%- if cookiecutter.__event %}
     consumer_url: str,
-{%- endif %}
 ) -> None:
+{%- else -%}
+async def test_consumer_view_answers_503_when_the_owner_is_down_and_nothing_is_known() -> None:
+{%- endif %}
     from {{ cookiecutter.__consumer_pkg }}.app import create_app
 
     async def down(request: httpx.Request) -> httpx.Response:

@@ -58,13 +58,21 @@ async def test_an_event_delivered_twice_is_applied_once(
     ("raw", "error"),
     [
         (b"{not json", "malformed JSON"),
-        (json.dumps({"type": "{{ e }}.exploded", "schemaversion": 1}).encode(), "unknown event type"),
+        (
+            json.dumps({"type": "{{ e }}.exploded", "schemaversion": 1}).encode(),
+            "unknown event type",
+        ),
         (b"[1, 2]", "not a JSON object"),
     ],
 )
 async def test_poison_goes_to_the_dead_letters_and_the_consumer_keeps_going(
-    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, deliver: Any,
-    test_broker: Any, raw: bytes, error: str,
+    consumer: Any,
+    dead_letters: list[tuple[bytes, dict[str, str]]],
+    make_event: Any,
+    deliver: Any,
+    test_broker: Any,
+    raw: bytes,
+    error: str,
 ) -> None:
     good = json.dumps(make_event("{{ e }}.upserted", "u2", 1, sample_data())).encode()
     async with test_broker(consumer.broker) as broker:
@@ -98,7 +106,11 @@ async def test_malformed_json_labelled_as_json_is_dead_lettered_not_dropped(
 
 
 async def test_schema_invalid_data_is_dead_lettered(
-    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, deliver: Any, test_broker: Any
+    consumer: Any,
+    dead_letters: list[tuple[bytes, dict[str, str]]],
+    make_event: Any,
+    deliver: Any,
+    test_broker: Any,
 ) -> None:
     envelope = make_event("{{ e }}.upserted", "u3", 1, sample_data())
     del envelope["data"]["{{ e }}_id"]
@@ -110,8 +122,12 @@ async def test_schema_invalid_data_is_dead_lettered(
 
 
 async def test_failures_are_retried_then_dead_lettered(
-    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, deliver: Any,
-    test_broker: Any, monkeypatch: pytest.MonkeyPatch,
+    consumer: Any,
+    dead_letters: list[tuple[bytes, dict[str, str]]],
+    make_event: Any,
+    deliver: Any,
+    test_broker: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     attempts: list[int] = []
 
@@ -132,7 +148,10 @@ async def test_failures_are_retried_then_dead_lettered(
 
 
 async def test_a_transient_failure_recovers_within_the_retries(
-    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, monkeypatch: pytest.MonkeyPatch
+    consumer: Any,
+    dead_letters: list[tuple[bytes, dict[str, str]]],
+    make_event: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     real = consumer_module.apply_effects
     failures = [RuntimeError("deadlock")]
@@ -149,7 +168,10 @@ async def test_a_transient_failure_recovers_within_the_retries(
 
 
 async def test_a_batch_applies_each_message_once_in_arrival_order(
-    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, test_broker: Any,
+    consumer: Any,
+    dead_letters: list[tuple[bytes, dict[str, str]]],
+    make_event: Any,
+    test_broker: Any,
     effects: list[str],
 ) -> None:
     first = make_event("{{ e }}.upserted", "b1", 1, sample_data())
@@ -164,7 +186,10 @@ async def test_a_batch_applies_each_message_once_in_arrival_order(
 
 
 async def test_a_failing_message_does_not_hold_back_its_batch(
-    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, test_broker: Any,
+    consumer: Any,
+    dead_letters: list[tuple[bytes, dict[str, str]]],
+    make_event: Any,
+    test_broker: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     real = consumer_module.apply_effects
@@ -178,7 +203,9 @@ async def test_a_failing_message_does_not_hold_back_its_batch(
 
     monkeypatch.setattr(consumer_module, "apply_effects", failing_for_bad)
     async with test_broker(consumer.broker):
-        outcomes = await consumer.handle_batch([(json.dumps(good).encode(), b"k"), (json.dumps(bad).encode(), b"k")])
+        outcomes = await consumer.handle_batch(
+            [(json.dumps(good).encode(), b"k"), (json.dumps(bad).encode(), b"k")]
+        )
     assert outcomes == ["applied", "dead-lettered"]
     # The failed batch rolled back; the good message was then applied once, on its own.
     assert await count(consumer, ProcessedMessage) == 1
@@ -197,7 +224,8 @@ async def test_messages_arriving_together_share_one_transaction(
         return await real(sessions, envelopes, *rest)
 
     monkeypatch.setattr(consumer_module, "process_events", recording)
-    raws = [json.dumps(make_event("{{ e }}.upserted", f"t{i}", 1, sample_data())).encode() for i in range(5)]
+    upserted = "{{ e }}.upserted"
+    raws = [json.dumps(make_event(upserted, f"t{i}", 1, sample_data())).encode() for i in range(5)]
     outcomes = await asyncio.gather(*(consumer.handle(raw) for raw in raws))
     assert outcomes == ["applied"] * 5
     assert sizes == [5]

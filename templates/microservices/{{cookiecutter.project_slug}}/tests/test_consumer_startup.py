@@ -33,9 +33,17 @@ def test_the_consumer_waits_for_the_broker_and_logs_it_once(tmp_path: Path) -> N
         }
         log = tmp_path / "consumer.log"
         with log.open("w") as out:
-            process = subprocess.Popen([sys.executable, "-m", "{{ cookiecutter.__consumer_pkg }}.consumer"], env=env, stderr=out)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "{{ cookiecutter.__consumer_pkg }}.consumer"],
+                env=env,
+                stderr=out,
+            )
             end = time.monotonic() + 60  # start-up may be slow on a busy machine
-            while "the broker is unavailable" not in log.read_text() and process.poll() is None and time.monotonic() < end:
+            while (
+                "the broker is unavailable" not in log.read_text()
+                and process.poll() is None
+                and time.monotonic() < end
+            ):
                 time.sleep(0.1)
             time.sleep(3)  # a few more connection attempts
             still_running = process.poll() is None
@@ -44,6 +52,9 @@ def test_the_consumer_waits_for_the_broker_and_logs_it_once(tmp_path: Path) -> N
         stderr = log.read_text()
     assert still_running, stderr[-3000:]
     assert "Traceback" not in stderr, stderr[-3000:]
-    ours = [line for line in stderr.splitlines() if " {{ cookiecutter.__consumer_pkg }}.consumer: " in line]
-    assert len(ours) == 1 and " WARNING " in ours[0] and "the broker is unavailable" in ours[0], stderr[-3000:]
+    logger = " {{ cookiecutter.__consumer_pkg }}.consumer: "
+    ours = [line for line in stderr.splitlines() if logger in line]
+    assert len(ours) == 1 and " WARNING " in ours[0] and "the broker is unavailable" in ours[0], stderr[
+        -3000:
+    ]
     assert ours[0][:4].isdigit(), ours  # a timestamp first

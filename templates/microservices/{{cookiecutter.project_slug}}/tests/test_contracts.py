@@ -19,7 +19,9 @@ SCHEMAS = sorted((ROOT / "contracts" / "events").glob("*/v*.schema.json"))
 
 
 def schema_for(event_type: str, version: int) -> dict[str, object]:
-    return json.loads((ROOT / "contracts" / "events" / event_type / f"v{version}.schema.json").read_text("utf-8"))
+    return json.loads(
+        (ROOT / "contracts" / "events" / event_type / f"v{version}.schema.json").read_text("utf-8")
+    )
 
 
 def validator_for(event_type: str, version: int) -> Draft202012Validator:
@@ -34,14 +36,27 @@ def test_schemas_are_valid_json_schema_2020_12(path: Path) -> None:
 
 
 def test_both_event_types_have_a_contract() -> None:
-    assert [p.parent.name for p in SCHEMAS] == ["{{ e }}.deleted", "{{ e }}.upserted"]
+    assert [p.parent.name for p in SCHEMAS] == [
+        "{{ e }}.deleted",
+        "{{ e }}.upserted",
+    ]
 
 
 async def test_outbox_payloads_validate(
-    owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object], changed_{{ e }}: dict[str, object]
+    owner: httpx.AsyncClient,
+    owner_app: FastAPI,
+    new_{{ e }}: dict[str, object],
+    changed_{{ e }}: dict[str, object],
 ) -> None:
-    {{ e }}_id = (await owner.post("/{{ e }}s", json=new_{{ e }})).json()["{{ e }}_id"]
-    await owner.put(f"/{{ e }}s/{ {{- e }}_id}", json=changed_{{ e }})
+    posted = await owner.post(
+        "/{{ e }}s",
+        json=new_{{ e }},
+    )
+    {{ e }}_id = posted.json()["{{ e }}_id"]
+    await owner.put(
+        f"/{{ e }}s/{ {{- e }}_id}",
+        json=changed_{{ e }},
+    )
     await owner.delete(f"/{{ e }}s/{ {{- e }}_id}")
     async with owner_app.state.db.sessions() as session:
         payloads = [json.loads(row.payload) for row in (await session.scalars(select(OutboxMessage))).all()]
@@ -55,8 +70,18 @@ async def test_outbox_payloads_validate(
 
 
 def test_the_schema_rejects_a_wrong_payload(make_event: dict[str, object]) -> None:
-    envelope = make_event("{{ e }}.upserted", "x", 1, {{ '{' }}{% for name, kind in cookiecutter.fields | fields %}"{{ name }}": {{ kind | sample(0) }}, {% endfor %}{{ '}' }})
+    envelope = make_event(
+        "{{ e }}.upserted",
+        "x",
+        1,
+        {
+{%- for name, kind in cookiecutter.fields | fields %}
+            "{{ name }}": {{ kind | sample(0) }},
+{%- endfor %}
+        },
+    )
     validator = validator_for("{{ e }}.upserted", 1)
     assert validator.is_valid(envelope)
     assert not validator.is_valid({**envelope, "version": 0})
-    assert not validator.is_valid({**envelope, "data": {**envelope["data"], "{{ e }}_id": 5}})
+    wrong = {**envelope, "data": {**envelope["data"], "{{ e }}_id": 5}}
+    assert not validator.is_valid(wrong)

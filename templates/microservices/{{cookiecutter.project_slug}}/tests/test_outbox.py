@@ -21,10 +21,20 @@ async def outbox(app: FastAPI) -> list[OutboxMessage]:
 
 
 async def test_each_change_writes_one_outbox_row(
-    owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object], changed_{{ e }}: dict[str, object]
+    owner: httpx.AsyncClient,
+    owner_app: FastAPI,
+    new_{{ e }}: dict[str, object],
+    changed_{{ e }}: dict[str, object],
 ) -> None:
-    {{ e }}_id = (await owner.post("/{{ e }}s", json=new_{{ e }})).json()["{{ e }}_id"]
-    await owner.put(f"/{{ e }}s/{ {{- e }}_id}", json=changed_{{ e }})
+    posted = await owner.post(
+        "/{{ e }}s",
+        json=new_{{ e }},
+    )
+    {{ e }}_id = posted.json()["{{ e }}_id"]
+    await owner.put(
+        f"/{{ e }}s/{ {{- e }}_id}",
+        json=changed_{{ e }},
+    )
     await owner.delete(f"/{{ e }}s/{ {{- e }}_id}")
     rows = await outbox(owner_app)
     assert [(row.event_type, json.loads(row.payload)["version"]) for row in rows] == [
@@ -34,7 +44,11 @@ async def test_each_change_writes_one_outbox_row(
     ]
     assert {row.entity_id for row in rows} == { {{- e }}_id}
     assert all(row.sent_at is None for row in rows)
-    assert json.loads(rows[1].payload)["data"] == {**changed_{{ e }}, "{{ e }}_id": {{ e }}_id, "version": 2}
+    assert json.loads(rows[1].payload)["data"] == {
+        **changed_{{ e }},
+        "{{ e }}_id": {{ e }}_id,
+        "version": 2,
+    }
 
 
 async def test_no_outbox_row_when_the_change_rolls_back(
@@ -45,7 +59,11 @@ async def test_no_outbox_row_when_the_change_rolls_back(
 
     monkeypatch.setattr(events, "upserted", broken)
     with pytest.raises(RuntimeError):
-        await service.put_{{ e }}(owner_app.state.db.sessions, "rolled-back", {{ E }}In(**new_{{ e }}))
+        await service.put_{{ e }}(
+            owner_app.state.db.sessions,
+            "rolled-back",
+            {{ E }}In(**new_{{ e }}),
+        )
     assert await outbox(owner_app) == []
     async with owner_app.state.db.sessions() as session:
         assert await session.get({{ E }}, "rolled-back") is None
@@ -59,6 +77,10 @@ async def test_no_change_when_the_outbox_write_fails(
 
     monkeypatch.setattr(events, "record", broken)
     with pytest.raises(RuntimeError):
-        await service.put_{{ e }}(owner_app.state.db.sessions, "never", {{ E }}In(**new_{{ e }}))
+        await service.put_{{ e }}(
+            owner_app.state.db.sessions,
+            "never",
+            {{ E }}In(**new_{{ e }}),
+        )
     async with owner_app.state.db.sessions() as session:
         assert await session.get({{ E }}, "never") is None

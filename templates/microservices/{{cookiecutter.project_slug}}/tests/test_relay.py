@@ -32,11 +32,17 @@ async def sent_flags(app: FastAPI) -> list[bool]:
 
 
 async def test_relay_publishes_each_entitys_changes_in_order_and_marks_sent(
-    owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object], test_broker: Any
+    owner: httpx.AsyncClient,
+    owner_app: FastAPI,
+    new_{{ e }}: dict[str, object],
+    test_broker: Any,
 ) -> None:
     changes = ["id-0", "id-1", "id-0", "id-2", "id-0"]
     for entity_id in changes:
-        await owner.put(f"/{{ e }}s/{entity_id}", json=new_{{ e }})
+        await owner.put(
+            f"/{{ e }}s/{entity_id}",
+            json=new_{{ e }},
+        )
     broker = messaging.make_broker({{ b.url.local | json_str }})
     received: list[tuple[dict[str, Any], Any]] = []
     seen: set[str] = set()

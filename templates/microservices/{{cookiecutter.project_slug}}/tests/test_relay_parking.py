@@ -51,7 +51,10 @@ def test_the_broker_s_permanent_errors_are_exception_classes() -> None:
 
 
 async def test_a_refused_change_is_parked_and_only_its_entity_waits(
-    owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object], refused: type[Refused]
+    owner: httpx.AsyncClient,
+    owner_app: FastAPI,
+    new_{{ e }}: dict[str, object],
+    refused: type[Refused],
 ) -> None:
     # The oversized change first, then a backlog behind it larger than a relay batch.
     for _ in range(120):
@@ -81,17 +84,27 @@ async def test_a_refused_change_is_parked_and_only_its_entity_waits(
 
     # Once the broker takes it (its limit raised, say), a retry sends the backlog in order.
     assert await relay.retry_parked(owner_app.state.db.url, [parked[0].id]) == 1
-    while await relay_once(sessions, lambda envelope: publish({**envelope, "version": envelope["version"] + 1000})):
+    while await relay_once(
+        sessions, lambda envelope: publish({**envelope, "version": envelope["version"] + 1000})
+    ):
         pass
     assert [v - 1000 for s, v in published if s == "stuck"] == list(range(1, 121))
     assert await relay.outbox_counts(sessions) == {"pending": 0, "parked": 0}
 
 
-async def test_an_unreadable_row_is_parked(owner: httpx.AsyncClient, owner_app: FastAPI, new_{{ e }}: dict[str, object]) -> None:
+async def test_an_unreadable_row_is_parked(
+    owner: httpx.AsyncClient,
+    owner_app: FastAPI,
+    new_{{ e }}: dict[str, object],
+) -> None:
     async with owner_app.state.db.sessions() as session, session.begin():
         session.add(
             OutboxMessage(
-                id="broken", entity_id="x", event_type="{{ e }}.upserted", payload="{not json", created_at=datetime.now(UTC)
+                id="broken",
+                entity_id="x",
+                event_type="{{ e }}.upserted",
+                payload="{not json",
+                created_at=datetime.now(UTC),
             )
         )
     await owner.put("/{{ e }}s/y", json=new_{{ e }})
@@ -184,11 +197,19 @@ def test_the_relay_process_logs_a_broker_outage_once_with_timestamps(tmp_path: P
             "BROKER_URL": {{ broker_profiles()[cookiecutter.broker].url.on_port | json_str }}.format(port=port),
             "LOG_LEVEL": "INFO",
         }
-        new = {{ '{' }}{% for name, kind in cookiecutter.fields | fields %}"{{ name }}": {{ kind | sample(0) }}, {% endfor %}{{ '}' }}
+        new = {
+{%- for name, kind in cookiecutter.fields | fields %}
+            "{{ name }}": {{ kind | sample(0) }},
+{%- endfor %}
+        }
         subprocess.run([sys.executable, "-c", setup % new], env=env, check=True, timeout=60)
         log = tmp_path / "relay.log"
         with log.open("w") as out:
-            process = subprocess.Popen([sys.executable, "-m", "{{ cookiecutter.__owner_pkg }}.relay"], env=env, stderr=out)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "{{ cookiecutter.__owner_pkg }}.relay"],
+                env=env,
+                stderr=out,
+            )
             logged_within(log, "the broker is unavailable", 60)
             time.sleep(3)  # a few more connection attempts
             process.send_signal(signal.SIGTERM)

@@ -12,22 +12,32 @@ from fastapi import FastAPI
 from {{ cookiecutter.__consumer_pkg }}.bootstrap import bootstrap
 from {{ cookiecutter.__consumer_pkg }}.models import {{ E }}Replica
 
+UPSERTED = "{{ e }}.upserted"
+
 
 def data(which: int = 0) -> dict[str, object]:
     return [
-        { {%- for name, kind in cookiecutter.fields | fields %}"{{ name }}": {{ kind | sample(0) }}, {% endfor -%} },
-        { {%- for name, kind in cookiecutter.fields | fields %}"{{ name }}": {{ kind | sample(1) }}, {% endfor -%} },
+{%- for which in (0, 1) %}
+        {
+{%- for name, kind in cookiecutter.fields | fields %}
+            "{{ name }}": {{ kind | sample(which) }},
+{%- endfor %}
+        },
+{%- endfor %}
     ][which]
 
 
-async def replica_row(consumer: Any, {{ e }}_id: str) -> {{ E }}Replica | None:
+async def replica_row(
+    consumer: Any,
+    {{ e }}_id: str,
+) -> {{ E }}Replica | None:
     async with consumer.db.sessions() as session:
         return await session.get({{ E }}Replica, {{ e }}_id)
 
 
 async def test_stale_and_out_of_order_events_are_ignored(consumer: Any, make_event: Any) -> None:
-    newer = make_event("{{ e }}.upserted", "r1", 2, data(1))
-    older = make_event("{{ e }}.upserted", "r1", 1, data(0))
+    newer = make_event(UPSERTED, "r1", 2, data(1))
+    older = make_event(UPSERTED, "r1", 1, data(0))
     assert await consumer.handle(json.dumps(newer).encode()) == "applied"
     assert await consumer.handle(json.dumps(older).encode()) == "applied"  # processed, but stale
     row = await replica_row(consumer, "r1")
@@ -38,14 +48,17 @@ async def test_stale_and_out_of_order_events_are_ignored(consumer: Any, make_eve
 {%- endfor %}
 
 
-async def test_a_batch_writes_each_{{ e }}_once_at_its_newest_version(consumer: Any, make_event: Any) -> None:
+async def test_a_batch_writes_each_{{ e }}_once_at_its_newest_version(
+    consumer: Any,
+    make_event: Any,
+) -> None:
     from {{ cookiecutter.__consumer_pkg }} import projector
 
     events = [
-        make_event("{{ e }}.upserted", "m1", 1, data(0)),
-        make_event("{{ e }}.upserted", "m2", 1, data(0)),
-        make_event("{{ e }}.upserted", "m1", 3, data(1)),
-        make_event("{{ e }}.upserted", "m1", 2, data(0)),
+        make_event(UPSERTED, "m1", 1, data(0)),
+        make_event(UPSERTED, "m2", 1, data(0)),
+        make_event(UPSERTED, "m1", 3, data(1)),
+        make_event(UPSERTED, "m1", 2, data(0)),
     ]
     async with consumer.db.sessions() as session, session.begin():
         assert await projector.apply_events(session, events) == [False, True, True, False]
@@ -59,9 +72,9 @@ async def test_a_batch_writes_each_{{ e }}_once_at_its_newest_version(consumer: 
 
 
 async def test_a_delete_is_a_tombstone_older_upserts_cannot_undo(consumer: Any, make_event: Any) -> None:
-    await consumer.handle(json.dumps(make_event("{{ e }}.upserted", "r2", 1, data())).encode())
+    await consumer.handle(json.dumps(make_event(UPSERTED, "r2", 1, data())).encode())
     await consumer.handle(json.dumps(make_event("{{ e }}.deleted", "r2", 3)).encode())
-    await consumer.handle(json.dumps(make_event("{{ e }}.upserted", "r2", 2, data(1))).encode())
+    await consumer.handle(json.dumps(make_event(UPSERTED, "r2", 2, data(1))).encode())
     row = await replica_row(consumer, "r2")
     assert row is not None
     assert (row.deleted, row.version) == (True, 3)
@@ -74,7 +87,7 @@ async def test_bootstrap_copies_the_owner_export(
         await owner.put(f"/{{ e }}s/b{n}", json=data())
     await owner.put("/{{ e }}s/b0", json=data(1))  # b0 is at version 2 in the owner
     # The replica already saw a newer b1 through an event: bootstrap must not overwrite it.
-    await consumer.handle(json.dumps(make_event("{{ e }}.upserted", "b1", 7, data(1))).encode())
+    await consumer.handle(json.dumps(make_event(UPSERTED, "b1", 7, data(1))).encode())
     transport = httpx.ASGITransport(app=owner_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://owner", timeout=5.0) as http:
         applied = await bootstrap(consumer.db.sessions, http, limit=2)
@@ -90,13 +103,20 @@ async def test_the_view_reads_the_replica_and_metrics_show_the_lag(
 ) -> None:
     from {{ cookiecutter.__consumer_pkg }}.app import create_app
 
-    await consumer.handle(json.dumps(make_event("{{ e }}.upserted", "v1", 1, data())).encode())
+    await consumer.handle(json.dumps(make_event(UPSERTED, "v1", 1, data())).encode())
     app = create_app(database_url=consumer_url)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://consumer", timeout=5.0) as http:
         view = (await http.get("/{{ e }}s/v1/view")).json()
         metrics = (await http.get("/metrics")).text
     await app.state.db.dispose()
-    assert view == {"{{ e }}": {"{{ e }}_id": "v1", **data(), "version": 1}, "source": "replica"}
+    assert view == {
+        "{{ e }}": {
+            "{{ e }}_id": "v1",
+            **data(),
+            "version": 1,
+        },
+        "source": "replica",
+    }
     assert "replica_staleness_seconds" in metrics
     assert "replica_replication_lag_seconds_count" in metrics

@@ -67,8 +67,12 @@ def lift_v1(envelope: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_a_v1_reader_applies_a_v2_event_with_an_added_field(
-    consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any, deliver: Any,
-    test_broker: Any, monkeypatch: pytest.MonkeyPatch,
+    consumer: Any,
+    dead_letters: list[tuple[bytes, dict[str, str]]],
+    make_event: Any,
+    deliver: Any,
+    test_broker: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(contracts.READS, UPSERTED, 1)
     raw = json.dumps(as_v2(make_event(UPSERTED, "e1", 1, sample_data()))).encode()
@@ -114,8 +118,13 @@ def test_an_upcaster_must_produce_a_valid_event(
 
 
 async def test_a_missing_upcaster_is_poison(
-    reads_v2: None, consumer: Any, dead_letters: list[tuple[bytes, dict[str, str]]], make_event: Any,
-    deliver: Any, test_broker: Any, monkeypatch: pytest.MonkeyPatch,
+    reads_v2: None,
+    consumer: Any,
+    dead_letters: list[tuple[bytes, dict[str, str]]],
+    make_event: Any,
+    deliver: Any,
+    test_broker: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delitem(UPCASTERS, (UPSERTED, 1), raising=False)
     raw = json.dumps(make_event(UPSERTED, "e6", 1, sample_data())).encode()

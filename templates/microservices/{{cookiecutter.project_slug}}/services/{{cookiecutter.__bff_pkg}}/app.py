@@ -72,7 +72,10 @@ def create_app(
     @app.get("/{{ e }}s/{ {{- e }}_id}/page")
     async def {{ e }}_page({{ e }}_id: str) -> dict[str, Any]:
         """The front end's view of one {{ E }}: {{ owner }}'s {{ E }} and {{ consumer }}'s part."""
-        found, part = await asyncio.gather(owner.get_{{ e }}({{ e }}_id), consumer.part({{ e }}_id))
+        found, part = await asyncio.gather(
+            owner.get_{{ e }}({{ e }}_id),
+            consumer.part({{ e }}_id),
+        )
         if found.source == "unavailable":
             raise HTTPException(status_code=503, detail=f"{OWNER} unavailable")
         if found.{{ e }} is None:

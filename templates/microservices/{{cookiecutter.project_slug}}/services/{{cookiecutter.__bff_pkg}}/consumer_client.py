@@ -74,7 +74,11 @@ class ConsumerClient:
                 response.raise_for_status()
                 data = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            log.warning("reading {{ cookiecutter.consumer }}'s part for %s failed: %s", {{ e }}_id, exc)
+            log.warning(
+                "reading {{ cookiecutter.consumer }}'s part for %s failed: %s",
+                {{ e }}_id,
+                exc,
+            )
             CONSUMER_CALLS.labels(outcome="failed").inc()
             return Part(None, "unavailable")
         CONSUMER_CALLS.labels(outcome="ok").inc()

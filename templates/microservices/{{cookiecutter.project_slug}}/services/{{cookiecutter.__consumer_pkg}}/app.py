@@ -139,7 +139,10 @@ def create_app(
 {%- if cookiecutter.__client %}
         found = await client.get_{{ e }}({{ e }}_id)
         if found.source == "unavailable":
-            raise HTTPException(status_code=503, detail="{{ cookiecutter.owner }} unavailable")
+            raise HTTPException(
+                status_code=503,
+                detail="{{ cookiecutter.owner }} unavailable",
+            )
         if found.{{ e }} is None:
             raise HTTPException(status_code=404, detail="{{ E }} not found")
         return {"{{ e }}": found.{{ e }}, "source": found.source}
@@ -152,7 +155,10 @@ def create_app(
     async def view_{{ e }}({{ e }}_id: str) -> dict[str, Any]:
         found = await client.get_{{ e }}({{ e }}_id)
         if found.source == "unavailable":
-            raise HTTPException(status_code=503, detail="{{ cookiecutter.owner }} unavailable")
+            raise HTTPException(
+                status_code=503,
+                detail="{{ cookiecutter.owner }} unavailable",
+            )
         if found.{{ e }} is None:
             raise HTTPException(status_code=404, detail="{{ E }} not found")
         return {"{{ e }}": found.{{ e }}, "source": found.source}

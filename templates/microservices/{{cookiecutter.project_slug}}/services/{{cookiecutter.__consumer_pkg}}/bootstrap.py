@@ -47,7 +47,9 @@ async def _page(http: httpx.AsyncClient, after: str | None, limit: int) -> dict[
     raise AssertionError("unreachable: tenacity re-raises the last error")
 
 
-async def bootstrap(sessions: async_sessionmaker[AsyncSession], http: httpx.AsyncClient, limit: int = 500) -> int:
+async def bootstrap(
+    sessions: async_sessionmaker[AsyncSession], http: httpx.AsyncClient, limit: int = 500
+) -> int:
     """Copy every {{ e }} of the export into the replica; returns how many rows were applied."""
     applied = 0
     after: str | None = None

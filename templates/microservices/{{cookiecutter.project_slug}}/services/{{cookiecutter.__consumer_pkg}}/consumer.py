@@ -61,6 +61,7 @@ from {{ cookiecutter.__consumer_pkg }}.metrics import EVENTS
 {%- if not cookiecutter.__replica %}
 from {{ cookiecutter.__consumer_pkg }}.models import {{ E }}Change
 {%- endif %}
+from {{ cookiecutter.__consumer_pkg }}.outage import Outage, quiet_client_logs, watch
 from {{ cookiecutter.__consumer_pkg }}.settings import Settings
 
 log = logging.getLogger("{{ cookiecutter.__consumer_pkg }}.consumer")
@@ -85,7 +86,13 @@ async def apply_effects(session: AsyncSession, envelopes: list[dict[str, Any]]) 
 
 
 async def process_events(
-    sessions: async_sessionmaker[AsyncSession], envelopes: list[dict[str, Any]]{% if tracked %}, offset: int | None = None{% endif %}
+{%- if tracked %}
+    sessions: async_sessionmaker[AsyncSession],
+    envelopes: list[dict[str, Any]],
+    offset: int | None = None,
+{%- else %}
+    sessions: async_sessionmaker[AsyncSession], envelopes: list[dict[str, Any]]
+{%- endif %}
 ) -> list[bool]:
     """Apply events in order, each exactly once, in ONE transaction; per event, False if it
     had been processed already (before, or earlier in ``envelopes``).{% if tracked %} ``offset``, the
@@ -258,7 +265,11 @@ class Consumer:
 
     async def _dead_letter(self, raw: bytes, key: bytes | None, error: str, attempts: int) -> str:
         log.error("dead-lettering a message after %d attempt(s): %s", attempts, error)
-        headers = {"x-error": error[:1000], "x-attempts": str(attempts), "x-failed-at": datetime.now(UTC).isoformat()}
+        headers = {
+            "x-error": error[:1000],
+            "x-attempts": str(attempts),
+            "x-failed-at": datetime.now(UTC).isoformat(),
+        }
         await messaging.dead_letter(self.broker, raw, key, headers)
         EVENTS.labels(outcome="dead-lettered").inc()
         return "dead-lettered"
@@ -325,23 +336,17 @@ async def start_consumer(database_url: str | None = None) -> Consumer:
     return consumer
 
 
-async def wait_for_broker(broker: messaging.Broker, base: float = 0.2, cap: float = 10.0, timeout: float = 5.0) -> None:
+async def wait_for_broker(broker: messaging.Broker, outage: Outage, timeout: float = 5.0) -> None:
     """Connect, retrying with capped exponential backoff and jitter while no broker answers
     (an attempt with no answer within ``timeout`` seconds counts as failed): one log line
     when that starts, one when connected, instead of dying at start-up."""
-    attempt = 0
     while True:
         try:
             await asyncio.wait_for(broker.connect(), timeout=timeout)
         except Exception as exc:
-            attempt += 1
-            if attempt == 1:
-                log.warning("the broker is unavailable (%s: %s); retrying with backoff", type(exc).__name__, exc)
-            wait = min(cap, base * 2 ** (attempt - 1))
-            await asyncio.sleep(wait / 2 + random.uniform(0, wait / 2))
+            await asyncio.sleep(outage.failed(exc))
             continue
-        if attempt:
-            log.info("the broker is back after %d failed attempt(s)", attempt)
+        outage.recovered()
         return
 
 
@@ -353,23 +358,32 @@ async def main() -> None:
     needs_bootstrap = await prepare(consumer)
     # The consumer's own metrics{% if cookiecutter.__replica %} (replication lag){% endif %}, apart from the HTTP app's.
     start_http_server(int(os.environ.get("CONSUMER_METRICS_PORT", "9102")))
-    await wait_for_broker(consumer.broker)
+    outage = Outage("the broker", log, base=0.2, cap=10.0)
+    await wait_for_broker(consumer.broker, outage)
 {%- if part.run is defined %}
     {{ part.run() }}
 {%- else %}
     app = FastStream(consumer.broker)
+    watching: list[asyncio.Task[None]] = []
 
     @app.after_startup
     async def started() -> None:
         await after_start(consumer, needs_bootstrap)
+        # The client reconnects by itself after start-up; this says when it lost the broker.
+        watching.append(asyncio.create_task(watch(consumer.broker, outage)))
 
     try:
         await app.run()
     finally:
+        for task in watching:
+            task.cancel()
         await consumer.db.dispose()
 {%- endif %}
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    quiet_client_logs()
     asyncio.run(main())

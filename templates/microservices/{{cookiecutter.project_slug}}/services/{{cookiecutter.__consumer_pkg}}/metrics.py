@@ -6,7 +6,9 @@ from prometheus_client import Counter{% if cookiecutter.__replica %}, Gauge, His
 
 {% if cookiecutter.__client -%}
 OWNER_CALLS = Counter(
-    "owner_calls_total", "Reads from {{ cookiecutter.owner }} by outcome", ["outcome"]
+    "owner_calls_total",
+    "Reads from {{ cookiecutter.owner }} by outcome",
+    ["outcome"],
 )
 {% endif -%}
 {% if cookiecutter.__event -%}

@@ -17,8 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.__consumer_pkg }}.metrics import REPLICATION_LAG
 from {{ cookiecutter.__consumer_pkg }}.models import {{ E }}Replica
-
-FIELDS = ({% for name, kind in cookiecutter.fields | fields %}"{{ name }}", {% endfor %})
+{% set names = cookiecutter.fields | fields | map(attribute=0) | list %}
+{%- if names | length == 1 %}
+FIELDS = ("{{ names[0] }}",)
+{%- else %}
+FIELDS = (
+{%- for name in names %}
+    "{{ name }}",
+{%- endfor %}
+)
+{%- endif %}
 UPSERTED = "{{ e }}.upserted"
 
 
@@ -32,10 +40,20 @@ WRITTEN = (*FIELDS, "version", "deleted", "source_time", "replicated_at")
 CHUNK = max(1, 999 // (len(WRITTEN) + 1))
 
 
-def _row({{ e }}_id: str, version: int, data: dict[str, Any] | None, at: datetime) -> dict[str, Any]:
+def _row(
+    {{ e }}_id: str,
+    version: int,
+    data: dict[str, Any] | None,
+    at: datetime,
+) -> dict[str, Any]:
     """The replica row for ``data`` (None: a tombstone) at ``version``."""
     row: dict[str, Any] = {name: (data or {}).get(name) for name in FIELDS}
-    row.update({{ e }}_id={{ e }}_id, version=version, deleted=data is None, source_time=at)
+    row.update(
+        {{ e }}_id={{ e }}_id,
+        version=version,
+        deleted=data is None,
+        source_time=at,
+    )
     return row
 
 
@@ -64,7 +82,7 @@ async def _apply(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict
             where={{ E }}Replica.version < insert.excluded.version,
         ).returning({{ E }}Replica.{{ e }}_id)
         written.update((await session.scalars(statement)).all())
-    return [row for {{ e }}_id, row in newest.items() if {{ e }}_id in written]
+    return [row for entity_id, row in newest.items() if entity_id in written]
 
 
 async def apply_events(session: AsyncSession, envelopes: list[dict[str, Any]]) -> list[bool]:
@@ -73,7 +91,14 @@ async def apply_events(session: AsyncSession, envelopes: list[dict[str, Any]]) -
     for envelope in envelopes:
         data = envelope["data"]
         at = _aware(datetime.fromisoformat(envelope["time"]))
-        rows.append(_row(data["{{ e }}_id"], envelope["version"], data if envelope["type"] == UPSERTED else None, at))
+        rows.append(
+            _row(
+                data["{{ e }}_id"],
+                envelope["version"],
+                data if envelope["type"] == UPSERTED else None,
+                at,
+            )
+        )
     written = {id(row) for row in await _apply(session, rows)}
     now = datetime.now(UTC)
     for row in rows:
@@ -84,9 +109,12 @@ async def apply_events(session: AsyncSession, envelopes: list[dict[str, Any]]) -
 
 async def apply_snapshots(session: AsyncSession, items: list[dict[str, Any]], at: datetime) -> int:
     """Apply rows of the owner's export (bootstrap); how many were newer than the replica."""
-    return len(await _apply(session, [_row(item["{{ e }}_id"], item["version"], item, at) for item in items]))
+    rows = [_row(item["{{ e }}_id"], item["version"], item, at) for item in items]
+    return len(await _apply(session, rows))
 
 
 async def replica_size(session: AsyncSession) -> int:
     """How many {{ e }}s the replica holds (tombstones included)."""
-    return int(await session.scalar(select(func.count()).select_from({{ E }}Replica)) or 0)
+    return int(
+        await session.scalar(select(func.count()).select_from({{ E }}Replica)) or 0,
+    )

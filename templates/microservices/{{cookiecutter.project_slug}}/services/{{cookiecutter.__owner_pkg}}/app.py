@@ -34,7 +34,12 @@ from {{ cookiecutter.__owner_pkg }}.models import ID_MAX_LENGTH
 {%- if cookiecutter.__event %}
 from {{ cookiecutter.__owner_pkg }}.relay import outbox_counts
 {%- endif %}
-from {{ cookiecutter.__owner_pkg }}.schemas import ID_PATTERN, {{ E }}In, {{ E }}Out, {{ E }}Page
+from {{ cookiecutter.__owner_pkg }}.schemas import (
+    ID_PATTERN,
+    {{ E }}In,
+    {{ E }}Out,
+    {{ E }}Page,
+)
 from {{ cookiecutter.__owner_pkg }}.settings import Settings
 
 TITLE = "{{ cookiecutter.owner }}"
@@ -43,7 +48,9 @@ VERSION = "1.0.0"
 {{ E }}IdPath = Annotated[str, Path(max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 IfMatch = Annotated[
     str | None,
-    Header(description="Only if the {{ e }}'s current ETag is one of these (or `*`: it exists); else 412."),
+    Header(
+        description="Only if the {{ e }}'s current ETag is one of these (or `*`: it exists); else 412.",
+    ),
 ]
 PRECONDITION_FAILED: dict[int | str, dict[str, Any]] = {
     412: {"description": "If-Match does not match the {{ e }}'s current version"}
@@ -153,30 +160,58 @@ def create_app(database_url: str | None = None) -> FastAPI:
 {%- endif %}
 
     @app.post("/{{ e }}s", status_code=status.HTTP_201_CREATED, responses=TOO_LARGE)
-    async def create_{{ e }}(data: {{ E }}In, response: Response) -> {{ E }}Out:
+    async def create_{{ e }}(
+        data: {{ E }}In,
+        response: Response,
+    ) -> {{ E }}Out:
         created, _ = await service.put_{{ e }}(db.sessions, service.new_id(), data)
         response.headers["ETag"] = service.etag(created.version)
         return created
 
-    @app.put("/{{ e }}s/{ {{- e }}_id}", responses={**PRECONDITION_FAILED, **TOO_LARGE})
+    @app.put(
+        "/{{ e }}s/{ {{- e }}_id}",
+        responses={**PRECONDITION_FAILED, **TOO_LARGE},
+    )
     async def put_{{ e }}(
-        {{ e }}_id: {{ E }}IdPath, data: {{ E }}In, response: Response, if_match: IfMatch = None
+        {{ e }}_id: {{ E }}IdPath,
+        data: {{ E }}In,
+        response: Response,
+        if_match: IfMatch = None,
     ) -> {{ E }}Out:
-        stored, _ = await service.put_{{ e }}(db.sessions, {{ e }}_id, data, if_match)
+        stored, _ = await service.put_{{ e }}(
+            db.sessions,
+            {{ e }}_id,
+            data,
+            if_match,
+        )
         response.headers["ETag"] = service.etag(stored.version)
         return stored
 
     @app.get("/{{ e }}s/{ {{- e }}_id}")
-    async def get_{{ e }}({{ e }}_id: {{ E }}IdPath, response: Response) -> {{ E }}Out:
+    async def get_{{ e }}(
+        {{ e }}_id: {{ E }}IdPath,
+        response: Response,
+    ) -> {{ E }}Out:
         found = await service.get_{{ e }}(db.sessions, {{ e }}_id)
         if found is None:
             raise HTTPException(status_code=404, detail="{{ E }} not found")
         response.headers["ETag"] = service.etag(found.version)
         return found
 
-    @app.delete("/{{ e }}s/{ {{- e }}_id}", status_code=status.HTTP_204_NO_CONTENT, responses=PRECONDITION_FAILED)
-    async def delete_{{ e }}({{ e }}_id: {{ E }}IdPath, if_match: IfMatch = None) -> Response:
-        if not await service.delete_{{ e }}(db.sessions, {{ e }}_id, if_match):
+    @app.delete(
+        "/{{ e }}s/{ {{- e }}_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=PRECONDITION_FAILED,
+    )
+    async def delete_{{ e }}(
+        {{ e }}_id: {{ E }}IdPath,
+        if_match: IfMatch = None,
+    ) -> Response:
+        if not await service.delete_{{ e }}(
+            db.sessions,
+            {{ e }}_id,
+            if_match,
+        ):
             raise HTTPException(status_code=404, detail="{{ E }} not found")
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

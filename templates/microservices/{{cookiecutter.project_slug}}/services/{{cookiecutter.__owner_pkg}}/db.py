@@ -1,1 +1,1 @@
-{% include 'db.py.j2' %}
+{% include 'db.py.j2' -%}

@@ -33,7 +33,9 @@ def dataschema(event_type: str, version: int = SCHEMA_VERSION) -> str:
     return f"urn:{{ cookiecutter.owner }}:events:{event_type}:v{version}"
 
 
-def _envelope(event_type: str, entity_id: str, version: int, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+def _envelope(
+    event_type: str, entity_id: str, version: int, at: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "specversion": "1.0",
         "id": uuid.uuid4().hex,
@@ -51,12 +53,24 @@ def _envelope(event_type: str, entity_id: str, version: int, at: datetime, data:
 
 def upserted({{ e }}: {{ E }}Out, at: datetime) -> dict[str, Any]:
     """The event saying a {{ e }} was created or changed; ``data`` is its full state."""
-    return _envelope(UPSERTED, {{ e }}.{{ e }}_id, {{ e }}.version, at, {{ e }}.model_dump())
+    return _envelope(
+        UPSERTED,
+        {{ e }}.{{ e }}_id,
+        {{ e }}.version,
+        at,
+        {{ e }}.model_dump(),
+    )
 
 
 def deleted({{ e }}_id: str, version: int, at: datetime) -> dict[str, Any]:
     """The event saying a {{ e }} was deleted."""
-    return _envelope(DELETED, {{ e }}_id, version, at, {"{{ e }}_id": {{ e }}_id, "version": version})
+    return _envelope(
+        DELETED,
+        {{ e }}_id,
+        version,
+        at,
+        {"{{ e }}_id": {{ e }}_id, "version": version},
+    )
 
 
 def record(session: AsyncSession, envelope: dict[str, Any]) -> None:

@@ -19,7 +19,6 @@ import asyncio
 import json
 import logging
 import os
-import random
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -32,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from {{ cookiecutter.__owner_pkg }} import messaging
 from {{ cookiecutter.__owner_pkg }}.db import Database
 from {{ cookiecutter.__owner_pkg }}.models import OutboxMessage
+from {{ cookiecutter.__owner_pkg }}.outage import Outage, quiet_client_logs, watch
 from {{ cookiecutter.__owner_pkg }}.settings import Settings
 
 log = logging.getLogger("{{ cookiecutter.__owner_pkg }}.relay")
@@ -90,7 +90,11 @@ async def relay_once(
                     log.error(
                         "parked outbox row %s (%s of %s): %s; its later changes wait until "
                         "`python -m {{ cookiecutter.__owner_pkg }}.relay retry %s`",
-                        row.id, row.event_type, row.entity_id, row.error, row.id,
+                        row.id,
+                        row.event_type,
+                        row.entity_id,
+                        row.error,
+                        row.id,
                     )
                     break
                 except Exception as exc:
@@ -106,38 +110,6 @@ async def relay_once(
                 row.sent_at = sent_at
             sent += len(published)
     return sent
-
-
-class Outage:
-    """Whether something this relay needs is failing: logged once when it starts and once
-    when it ends, with the wait before the next attempt: exponential backoff, capped, with
-    "equal jitter" (half the wait random), so relays restarted together spread out."""
-
-    def __init__(self, what: str, base: float = 0.1, cap: float = 5.0, traceback: bool = False) -> None:
-        self.what, self.base, self.cap = what, base, cap
-        self.traceback = traceback  # for failures that may be bugs, not only outages
-        self.since: float | None = None
-        self.attempts = 0
-
-    def failed(self, exc: BaseException) -> float:
-        """Record a failed attempt; the seconds to wait before the next."""
-        if self.since is None:
-            self.since = time.monotonic()
-            log.warning(
-                "%s is unavailable (%s); retrying with backoff", self.what, _describe(exc), exc_info=self.traceback
-            )
-        self.attempts += 1
-        wait = min(self.cap, self.base * 2 ** (self.attempts - 1))
-        return wait / 2 + random.uniform(0, wait / 2)
-
-    def recovered(self) -> None:
-        """Record a success; logs the end of an outage."""
-        if self.since is not None:
-            log.info(
-                "%s is back after %.1f s and %d failed attempt(s)",
-                self.what, time.monotonic() - self.since, self.attempts,
-            )
-        self.since, self.attempts = None, 0
 
 
 class BrokerUnavailable(ConnectionError):
@@ -156,7 +128,7 @@ class Publisher:
     def __init__(self, broker_url: str) -> None:
         self.broker_url = broker_url
         self.broker: messaging.Broker | None = None
-        self.outage = Outage("the broker")
+        self.outage = Outage("the broker", log)
         self.retry_at = 0.0
         self.connect_timeout = 5.0
         # Concurrent publishes share one connection: only the first of them opens it.
@@ -167,7 +139,9 @@ class Publisher:
         async with self._connecting:
             if self.broker is None:
                 if time.monotonic() < self.retry_at:
-                    raise BrokerUnavailable(f"backing off after {self.outage.attempts} failed connection attempt(s)")
+                    raise BrokerUnavailable(
+                        f"backing off after {self.outage.attempts} failed connection attempt(s)"
+                    )
                 broker = messaging.make_broker(self.broker_url)
                 try:
                     # Some clients retry a first connection for minutes, silently (NATS):
@@ -199,6 +173,20 @@ class Publisher:
         if broker is not None:
             await self._stop(broker)
 
+    async def watch(self) -> None:
+        """Ping the open connection, forever: an outage is noticed (and said once), and its
+        end, also while a publish waits inside the client."""
+        while True:
+            broker = self.broker
+            if broker is None:
+                await asyncio.sleep(1.0)
+            else:
+                # Returns when the connection is replaced (after a failed publish).
+                watching = asyncio.create_task(watch(broker, self.outage))
+                while self.broker is broker:
+                    await asyncio.sleep(1.0)
+                watching.cancel()
+
     @staticmethod
     async def _stop(broker: messaging.Broker) -> None:
         try:
@@ -225,8 +213,9 @@ async def run(stop: asyncio.Event | None = None) -> None:
     db = Database(settings.database_url)
     await db.create_all()
     publisher = Publisher(settings.broker_url)
-    database = Outage("the outbox database", traceback=True)
+    database = Outage("the outbox database", log, traceback=True)
     stop = stop or asyncio.Event()
+    watching = asyncio.create_task(publisher.watch())
     try:
         while not stop.is_set():
             wait = interval
@@ -244,6 +233,7 @@ async def run(stop: asyncio.Event | None = None) -> None:
                 except TimeoutError:
                     pass
     finally:
+        watching.cancel()
         await publisher.close()
         await db.dispose()
 
@@ -289,7 +279,10 @@ async def retry_parked(database_url: str, ids: Sequence[str] | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The relay (no arguments), or the admin commands ``parked`` and ``retry``."""
-    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.__owner_pkg }}.relay", description="The outbox relay.")
+    parser = argparse.ArgumentParser(
+        prog="python -m {{ cookiecutter.__owner_pkg }}.relay",
+        description="The outbox relay.",
+    )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("parked", help="list parked outbox rows, one JSON object a line")
     retry = commands.add_parser("retry", help="send parked rows again")
@@ -299,6 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "retry" and bool(args.ids) == args.all:
         parser.error("retry: give outbox row ids or --all")
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format=LOG_FORMAT)
+    quiet_client_logs()
     database_url = Settings().database_url
     if args.command == "parked":
         for row in asyncio.run(list_parked(database_url)):

@@ -15,16 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from {{ cookiecutter.__owner_pkg }} import events
 {% endif -%}
 from {{ cookiecutter.__owner_pkg }}.models import {{ E }}
-from {{ cookiecutter.__owner_pkg }}.schemas import {{ E }}In, {{ E }}Out, {{ E }}Page
+from {{ cookiecutter.__owner_pkg }}.schemas import (
+    {{ E }}In,
+    {{ E }}Out,
+    {{ E }}Page,
+)
 
 
 class PreconditionFailed(Exception):
     """The client's ``If-Match`` names another version than the current one (HTTP 412)."""
 
     def __init__(self, current: int | None) -> None:
-        super().__init__(
-            "no such {{ e }}" if current is None else f"the current version is {current} (ETag {etag(current)})"
-        )
+        why = f"the current version is {current} (ETag {etag(current)})"
+        super().__init__("no such {{ e }}" if current is None else why)
         self.current = current
 
 
@@ -49,15 +52,23 @@ def check_if_match(if_match: str | None, current: int | None) -> None:
         raise PreconditionFailed(current)
 
 
-async def get_{{ e }}(sessions: async_sessionmaker[AsyncSession], {{ e }}_id: str) -> {{ E }}Out | None:
+async def get_{{ e }}(
+    sessions: async_sessionmaker[AsyncSession],
+    {{ e }}_id: str,
+) -> {{ E }}Out | None:
     """The {{ e }} with that id, or None."""
     async with sessions() as session:
         row = await session.get({{ E }}, {{ e }}_id)
-        return {{ E }}Out.model_validate(row) if row is not None and row.deleted_at is None else None
+        if row is None or row.deleted_at is not None:
+            return None
+        return {{ E }}Out.model_validate(row)
 
 
 async def put_{{ e }}(
-    sessions: async_sessionmaker[AsyncSession], {{ e }}_id: str, data: {{ E }}In, if_match: str | None = None
+    sessions: async_sessionmaker[AsyncSession],
+    {{ e }}_id: str,
+    data: {{ E }}In,
+    if_match: str | None = None,
 ) -> tuple[{{ E }}Out, bool]:
     """Create or replace a {{ e }}; returns it and whether it was created.
 
@@ -69,9 +80,21 @@ async def put_{{ e }}(
         # A row to lock must exist: insert a version-0 tombstone unless there is a row. A
         # racing insert of the same id waits for this one's transaction, then does nothing.
         dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-        placeholder = {"{{ e }}_id": {{ e }}_id, **data.model_dump(), "version": 0, "updated_at": now, "deleted_at": now}
-        await session.execute(dialect.insert({{ E }}).values(placeholder).on_conflict_do_nothing())
-        row = await session.get({{ E }}, {{ e }}_id, with_for_update=True, populate_existing=True)
+        placeholder = {
+            "{{ e }}_id": {{ e }}_id,
+            **data.model_dump(),
+            "version": 0,
+            "updated_at": now,
+            "deleted_at": now,
+        }
+        insert = dialect.insert({{ E }}).values(placeholder)
+        await session.execute(insert.on_conflict_do_nothing())
+        row = await session.get(
+            {{ E }},
+            {{ e }}_id,
+            with_for_update=True,
+            populate_existing=True,
+        )
         assert row is not None  # inserted above, or there already
         created = row.deleted_at is not None
         check_if_match(if_match, None if created else row.version)
@@ -91,11 +114,17 @@ async def put_{{ e }}(
 
 
 async def delete_{{ e }}(
-    sessions: async_sessionmaker[AsyncSession], {{ e }}_id: str, if_match: str | None = None
+    sessions: async_sessionmaker[AsyncSession],
+    {{ e }}_id: str,
+    if_match: str | None = None,
 ) -> bool:
     """Delete a {{ e }} (its row stays as a tombstone); False if there was none."""
     async with sessions() as session, session.begin():
-        row = await session.get({{ E }}, {{ e }}_id, with_for_update=True)
+        row = await session.get(
+            {{ E }},
+            {{ e }}_id,
+            with_for_update=True,
+        )
         if row is None or row.deleted_at is not None:
             return False
         check_if_match(if_match, row.version)
@@ -110,14 +139,18 @@ async def delete_{{ e }}(
 
 
 async def export_page(
-    sessions: async_sessionmaker[AsyncSession], after: str | None, limit: int
+    sessions: async_sessionmaker[AsyncSession],
+    after: str | None,
+    limit: int,
 ) -> {{ E }}Page:
     """{{ E }}s ordered by id, strictly after ``after``: the paginated export replicas bootstrap from."""
-    query = select({{ E }}).where({{ E }}.deleted_at.is_(None)).order_by({{ E }}.{{ e }}_id).limit(limit + 1)
+    query = select({{ E }}).where({{ E }}.deleted_at.is_(None))
+    query = query.order_by({{ E }}.{{ e }}_id).limit(limit + 1)
     if after is not None:
         query = query.where({{ E }}.{{ e }}_id > after)
     async with sessions() as session:
         rows = list((await session.scalars(query)).all())
     more = len(rows) > limit
     items = [{{ E }}Out.model_validate(row) for row in rows[:limit]]
-    return {{ E }}Page(items=items, next_after=items[-1].{{ e }}_id if more else None)
+    after = items[-1].{{ e }}_id if more else None
+    return {{ E }}Page(items=items, next_after=after)

@@ -10,7 +10,11 @@ from types import TracebackType
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from {{ cookiecutter.__sdk_pkg }}.models import {{ E }}, {{ E }}In, {{ E }}Page
+from {{ cookiecutter.__sdk_pkg }}.models import (
+    {{ E }},
+    {{ E }}In,
+    {{ E }}Page,
+)
 
 DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 
@@ -79,22 +83,44 @@ class {{ E }}Client:
 
     async def get(self, {{ e }}_id: str) -> {{ E }}:
         """``GET /{{ e }}s/{ {{- e }}_id}``."""
-        response = await self._send("GET", f"/{{ e }}s/{ {{- e }}_id}", idempotent=True)
+        response = await self._send(
+            "GET",
+            f"/{{ e }}s/{ {{- e }}_id}",
+            idempotent=True,
+        )
         return {{ E }}.model_validate(response.json())
 
     async def create(self, data: {{ E }}In) -> {{ E }}:
         """``POST /{{ e }}s`` (not retried: a retry could create twice)."""
-        response = await self._send("POST", "/{{ e }}s", idempotent=False, json=data.model_dump())
+        response = await self._send(
+            "POST",
+            "/{{ e }}s",
+            idempotent=False,
+            json=data.model_dump(),
+        )
         return {{ E }}.model_validate(response.json())
 
-    async def put(self, {{ e }}_id: str, data: {{ E }}In) -> {{ E }}:
+    async def put(
+        self,
+        {{ e }}_id: str,
+        data: {{ E }}In,
+    ) -> {{ E }}:
         """``PUT /{{ e }}s/{ {{- e }}_id}``: create or replace."""
-        response = await self._send("PUT", f"/{{ e }}s/{ {{- e }}_id}", idempotent=True, json=data.model_dump())
+        response = await self._send(
+            "PUT",
+            f"/{{ e }}s/{ {{- e }}_id}",
+            idempotent=True,
+            json=data.model_dump(),
+        )
         return {{ E }}.model_validate(response.json())
 
     async def delete(self, {{ e }}_id: str) -> None:
         """``DELETE /{{ e }}s/{ {{- e }}_id}``."""
-        await self._send("DELETE", f"/{{ e }}s/{ {{- e }}_id}", idempotent=True)
+        await self._send(
+            "DELETE",
+            f"/{{ e }}s/{ {{- e }}_id}",
+            idempotent=True,
+        )
 
     async def page(self, after: str | None = None, limit: int = 100) -> {{ E }}Page:
         """``GET /{{ e }}s?after=&limit=``: one page of the export."""

@@ -1,0 +1,1 @@
+{% with pkg=cookiecutter.__consumer_pkg %}{% include 'outage.py.j2' %}{% endwith -%}
