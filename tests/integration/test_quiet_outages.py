@@ -21,10 +21,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import infra
-from support.pipeline import Pipeline, eventually
-from support.projects import broker_profiles, render_project
-from support.proxy import FaultProxy
+
+from tests.support import infra
+from tests.support.pipeline import Pipeline, eventually
+from tests.support.projects import broker_profiles, render_project
+from tests.support.proxy import FaultProxy
 
 OUTAGE_S = 10.0
 #: Lines a process may write for one outage besides its "unavailable" and "back" lines

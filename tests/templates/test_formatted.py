@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
-from support.projects import ALL_PATTERNS, broker_profiles, render_project, tool
+from tests.support.projects import ALL_PATTERNS, broker_profiles, render_project, tool
 
 pytestmark = pytest.mark.slow
 

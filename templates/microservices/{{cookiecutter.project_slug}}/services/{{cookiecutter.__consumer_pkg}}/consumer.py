@@ -61,7 +61,11 @@ from {{ cookiecutter.__consumer_pkg }}.metrics import EVENTS
 {%- if not cookiecutter.__replica %}
 from {{ cookiecutter.__consumer_pkg }}.models import {{ E }}Change
 {%- endif %}
+{%- if part.run is defined %}
+from {{ cookiecutter.__consumer_pkg }}.outage import Outage, quiet_client_logs
+{%- else %}
 from {{ cookiecutter.__consumer_pkg }}.outage import Outage, quiet_client_logs, watch
+{%- endif %}
 from {{ cookiecutter.__consumer_pkg }}.settings import Settings
 
 log = logging.getLogger("{{ cookiecutter.__consumer_pkg }}.consumer")
