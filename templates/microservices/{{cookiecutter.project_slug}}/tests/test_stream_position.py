@@ -38,7 +38,13 @@ async def rows(consumer: Any, model: Any) -> int:
 
 
 def raw(make_event: Any, {{ e }}_id: str, version: int = 1) -> bytes:
-    return json.dumps(make_event("{{ e }}.upserted", {{ e }}_id, version, sample_data())).encode()
+    event = make_event(
+        "{{ e }}.upserted",
+        {{ e }}_id,
+        version,
+        sample_data(),
+    )
+    return json.dumps(event).encode()
 
 
 async def test_the_offset_is_recorded_with_the_effects_and_a_new_consumer_starts_after_it(

@@ -56,7 +56,16 @@ from {{ cookiecutter.__consumer_pkg }} import projector
 {%- endif %}
 from {{ cookiecutter.__consumer_pkg }}.contracts import PoisonMessage, parse
 from {{ cookiecutter.__consumer_pkg }}.db import Database
-from {{ cookiecutter.__consumer_pkg }}.inbox import already_processed, mark_processed{% if tracked %}, save_offset, stored_offset{% endif %}
+{%- if tracked %}
+from {{ cookiecutter.__consumer_pkg }}.inbox import (
+    already_processed,
+    mark_processed,
+    save_offset,
+    stored_offset,
+)
+{%- else %}
+from {{ cookiecutter.__consumer_pkg }}.inbox import already_processed, mark_processed
+{%- endif %}
 from {{ cookiecutter.__consumer_pkg }}.metrics import EVENTS
 {%- if not cookiecutter.__replica %}
 from {{ cookiecutter.__consumer_pkg }}.models import {{ E }}Change

@@ -19,7 +19,11 @@ import os
 from sqlalchemy import delete
 
 from {{ cookiecutter.__consumer_pkg }}.db import Database
-from {{ cookiecutter.__consumer_pkg }}.models import {% if cookiecutter.__replica %}{{ E }}Replica{% else %}{{ E }}Change{% endif %}, ProcessedMessage, StreamOffset
+from {{ cookiecutter.__consumer_pkg }}.models import (
+    {% if cookiecutter.__replica %}{{ E }}Replica{% else %}{{ E }}Change{% endif %},
+    ProcessedMessage,
+    StreamOffset,
+)
 from {{ cookiecutter.__consumer_pkg }}.settings import Settings
 
 log = logging.getLogger("{{ cookiecutter.__consumer_pkg }}.replay")
