@@ -154,7 +154,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
     @app.post("/{{ e }}s", status_code=status.HTTP_201_CREATED, responses=TOO_LARGE)
     async def create_{{ e }}(data: {{ E }}In, response: Response) -> {{ E }}Out:
-        created, _ = await service.put_{{ e }}(db.sessions, service.new_id(), data)
+        created = await service.put_{{ e }}(db.sessions, service.new_id(), data)
         response.headers["ETag"] = service.etag(created.version)
         return created
 
@@ -162,7 +162,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     async def put_{{ e }}(
         {{ e }}_id: {{ E }}IdPath, data: {{ E }}In, response: Response, if_match: IfMatch = None
     ) -> {{ E }}Out:
-        stored, _ = await service.put_{{ e }}(db.sessions, {{ e }}_id, data, if_match)
+        stored = await service.put_{{ e }}(db.sessions, {{ e }}_id, data, if_match)
         response.headers["ETag"] = service.etag(stored.version)
         return stored
 
