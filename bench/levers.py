@@ -74,7 +74,6 @@ async def _rounds(name: str, pipelines: dict[str, Pipeline], rounds: int) -> dic
 def measure(name: str, revisions: list[str], rounds: int) -> dict[str, list[Run]]:
     with (
         tempfile.TemporaryDirectory(prefix=f"bench-levers-{name}-") as scratch,
-        broker(name) as url,
         contextlib.ExitStack() as stack,
     ):
         pipelines = {}
@@ -82,6 +81,8 @@ def measure(name: str, revisions: list[str], rounds: int) -> dict[str, list[Run]
             out = Path(scratch) / str(i)
             out.mkdir()
             project = render(render_revision(revision, out), out, name)
+            # A broker of its own each: the revisions name their queues and streams alike.
+            url = stack.enter_context(broker(name))
             databases = stack.enter_context(infra.postgres_databases("owner", "consumer"))
             pipeline = Pipeline(project, url, databases, log_dir=out)
             stack.callback(pipeline.stop_all)
@@ -122,10 +123,12 @@ def report(name: str, revisions: list[str], runs: dict[str, list[Run]]) -> str:
 
 def main(revisions: list[str], repeat: int) -> str:
     rounds = max(2, repeat // 7)
-    return "\n\n".join(
-        report(name, revisions, measure(name, revisions, rounds)) for name in BROKERS
-    )
+    reports = []
+    for name in BROKERS:
+        reports.append(report(name, revisions, measure(name, revisions, rounds)))
+        print(reports[-1], flush=True)
+    return "\n\n".join(reports)
 
 
 if __name__ == "__main__":
-    print(main(sys.argv[1:], int(os.environ.get("BENCH_REPEAT", "15"))))
+    main(sys.argv[1:], int(os.environ.get("BENCH_REPEAT", "15")))
