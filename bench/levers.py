@@ -46,6 +46,10 @@ def render_revision(revision: str, out: Path) -> Path:
 
 
 def render(template: Path, out: Path, broker_name: str) -> Path:
+    # cookiecutter imports the template's extensions by module name: forget the previous
+    # revision's, so each revision renders with its own.
+    for module in ("microservices_ext", "microservices_rules"):
+        sys.modules.pop(module, None)
     config = out / "cookiecutter-config.yml"
     config.write_text(f"replay_dir: {str(out / 'replay')!r}\n", encoding="utf-8")
     return Path(
