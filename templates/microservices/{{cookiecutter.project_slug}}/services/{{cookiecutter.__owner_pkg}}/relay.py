@@ -99,7 +99,11 @@ async def relay_once(
                     log.error(
                         "parked outbox row %s (%s of %s): %s; its later changes wait until "
                         "`python -m {{ cookiecutter.__owner_pkg }}.relay retry %s`",
-                        row.id, row.event_type, row.entity_id, refused[row.id], row.id,
+                        row.id,
+                        row.event_type,
+                        row.entity_id,
+                        refused[row.id],
+                        row.id,
                     )
                     break
                 except Exception as exc:
@@ -318,7 +322,9 @@ async def run(stop: asyncio.Event | None = None) -> None:
                 # While the broker is away, wait for the next connection attempt.
                 wait = max(wait, publisher.retry_at - time.monotonic())
                 woken = asyncio.create_task(wakeup.event.wait())
-                await asyncio.wait({stopping, woken}, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {stopping, woken}, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                )
                 woken.cancel()
     finally:
         stopping.cancel()
