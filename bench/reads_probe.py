@@ -2,7 +2,9 @@
 
 stdin: JSON ``{"database_url", "owner_url", "dead_url", "replica_ids", "owner_ids", "n"}``;
 stdout: JSON seconds per read for ``replica`` (a session on the local replica), ``sqlite``
-(the same rows in a SQLite replica, the template's default database), ``client`` (the
+(the same rows in a SQLite replica, the template's default database), ``lean`` and
+``lean_sqlite`` (the same reads through ``app.read_replica``, the views' own path: a Core
+statement in autocommit, no session), ``client`` (the
 resilient client calling the owner) and ``fail_fast`` (the client once its breaker is open
 against ``dead_url``).
 """
@@ -18,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 # The rendered project's consumer, on the path only when the benchmark runs this probe.
+from order_service.app import read_replica  # type: ignore[import-not-found]
 from order_service.client import UserClient  # type: ignore[import-not-found]
 from order_service.db import Database  # type: ignore[import-not-found]
 from order_service.models import UserReplica  # type: ignore[import-not-found]
@@ -66,14 +69,29 @@ async def main(job: dict[str, Any]) -> dict[str, list[float]]:
 
         return read
 
+    def lean(database: Any) -> Callable[[str], Awaitable[object]]:
+        engine = database.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+        async def read(user_id: str) -> object:
+            row = await read_replica(engine, user_id)
+            assert row is not None, user_id
+            return row
+
+        return read
+
     replica, sqlite = reader(db), reader(lite)
+    lean_replica, lean_sqlite = lean(db), lean(lite)
     try:
         await timed(20, job["replica_ids"], replica)  # warm the pools
         await timed(20, job["replica_ids"], sqlite)
+        await timed(20, job["replica_ids"], lean_replica)
+        await timed(20, job["replica_ids"], lean_sqlite)
         await timed(20, job["owner_ids"], client.get_user)
         result = {
             "replica": await timed(n, job["replica_ids"], replica),
             "sqlite": await timed(n, job["replica_ids"], sqlite),
+            "lean": await timed(n, job["replica_ids"], lean_replica),
+            "lean_sqlite": await timed(n, job["replica_ids"], lean_sqlite),
             "client": await timed(n, job["owner_ids"], client.get_user),
         }
         for user_id in job["owner_ids"][:BREAKER_THRESHOLD]:  # failures that open the breaker

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -19,6 +20,8 @@ EVENT_STREAM = "user-events"
 #: The SNS FIFO topic the SNS/SQS project publishes the owner's events to.
 SNS_TOPIC = "user-events.fifo"
 ENVELOPE = {"id", "source", "type", "specversion", "time", "data", "dataschema", "schemaversion"}
+#: The relay's poll here: a change that arrives much sooner was announced by the outbox.
+RELAY_POLL_SECONDS = 60
 
 
 @pytest.fixture(scope="module", params=["kafka", "rabbitmq", "nats", "rabbitmq-streams", "sns-sqs"])
@@ -35,6 +38,8 @@ def pipeline(
     ):
         running = Pipeline(project, broker_url, databases, log_dir=out)
         running.broker_name = broker  # type: ignore[attr-defined]
+        # Far longer than any wait below: only PostgreSQL's NOTIFY wakes the relay in time.
+        running.extra_env["RELAY_POLL_SECONDS"] = str(RELAY_POLL_SECONDS)
         try:
             running.start("owner", "relay", "consumer", "consumer-api")
             yield running
@@ -73,6 +78,22 @@ def test_replica_reflects_every_change(pipeline: Pipeline) -> None:
     expected = pipeline.owner_rows()[ids[0]]
     assert eventually(lambda: pipeline.view(ids[0]).json()["user"] == expected, 30)
     assert _lag_observations(pipeline.metrics()) > 0
+
+
+def test_the_relay_is_woken_by_the_outbox_not_by_its_poll(pipeline: Pipeline) -> None:
+    """With the relay polling once a minute, each of four changes made one after another
+    still reaches the replica within seconds: the outbox's trigger notified the relay."""
+    for i, entity_id in enumerate(_new_ids(4)):
+        body = {"name": f"Woken {i}", "email": f"w{i}@example.com"}
+        started = time.monotonic()
+        pipeline.put(entity_id, body)
+
+        def replicated(entity_id: str = entity_id) -> bool:
+            return bool(pipeline.view(entity_id).json().get("source") == "replica")
+
+        arrived = eventually(replicated, 10, 0.05)
+        assert arrived, f"change {i} waited over 10 s\n{pipeline.logs()}"
+        assert time.monotonic() - started < RELAY_POLL_SECONDS / 6
 
 
 def _lag_observations(metrics: str) -> float:

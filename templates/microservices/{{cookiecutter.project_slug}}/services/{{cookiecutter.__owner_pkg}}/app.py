@@ -164,7 +164,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         data: {{ E }}In,
         response: Response,
     ) -> {{ E }}Out:
-        created, _ = await service.put_{{ e }}(db.sessions, service.new_id(), data)
+        created = await service.put_{{ e }}(db.sessions, service.new_id(), data)
         response.headers["ETag"] = service.etag(created.version)
         return created
 
@@ -178,7 +178,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         response: Response,
         if_match: IfMatch = None,
     ) -> {{ E }}Out:
-        stored, _ = await service.put_{{ e }}(
+        stored = await service.put_{{ e }}(
             db.sessions,
             {{ e }}_id,
             data,

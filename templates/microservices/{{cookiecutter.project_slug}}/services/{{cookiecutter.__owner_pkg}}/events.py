@@ -15,6 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.__owner_pkg }}.models import OutboxMessage
@@ -73,10 +74,11 @@ def deleted({{ e }}_id: str, version: int, at: datetime) -> dict[str, Any]:
     )
 
 
-def record(session: AsyncSession, envelope: dict[str, Any]) -> None:
+async def record(session: AsyncSession, envelope: dict[str, Any]) -> None:
     """Add the event to the outbox in the caller's transaction (never commits by itself)."""
-    session.add(
-        OutboxMessage(
+    # A plain INSERT, sent now: no ORM object for the session to track and flush later.
+    await session.execute(
+        insert(OutboxMessage).values(
             id=envelope["id"],
             entity_id=envelope["subject"],
             event_type=envelope["type"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String{% if cookiecutter.__event %}, Index, Text, text{% endif %}
+from sqlalchemy import DateTime, String{% if cookiecutter.__event %}, DDL, Index, Text, event, text{% endif %}
 from sqlalchemy.orm import Mapped, mapped_column
 
 from {{ cookiecutter.__owner_pkg }}.db import Base
@@ -81,4 +81,22 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     parked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+#: The channel PostgreSQL notifies when outbox rows commit: the relay LISTENs on it.
+NOTIFY_CHANNEL = "outbox"
+# A trigger, not a NOTIFY in the owner's code: every writer of the outbox wakes the relay,
+# with no extra round trip. Notifications are delivered at commit, once per transaction;
+# the relay's poll stays as the fallback (and is all there is on SQLite).
+for statement in (
+    "CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS "
+    f"$$ BEGIN PERFORM pg_notify('{NOTIFY_CHANNEL}', ''); RETURN NULL; END $$",
+    "CREATE OR REPLACE TRIGGER outbox_notify AFTER INSERT ON outbox "
+    "FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()",
+):
+    event.listen(
+        OutboxMessage.__table__,
+        "after_create",
+        DDL(statement).execute_if(dialect="postgresql"),
+    )
 {%- endif %}

@@ -25,12 +25,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Row, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from {{ cookiecutter.__owner_pkg }} import messaging
 from {{ cookiecutter.__owner_pkg }}.db import Database
-from {{ cookiecutter.__owner_pkg }}.models import OutboxMessage
+from {{ cookiecutter.__owner_pkg }}.models import NOTIFY_CHANNEL, OutboxMessage
 from {{ cookiecutter.__owner_pkg }}.outage import Outage, quiet_client_logs, watch
 from {{ cookiecutter.__owner_pkg }}.settings import Settings
 
@@ -66,8 +66,15 @@ async def relay_once(
             .where(unsent, OutboxMessage.entity_id.not_in(parked))
             .subquery()
         )
+        # Plain rows, not ORM objects: the relay only reads them and marks them by id.
+        columns = (
+            OutboxMessage.id,
+            OutboxMessage.entity_id,
+            OutboxMessage.event_type,
+            OutboxMessage.payload,
+        )
         query = (
-            select(OutboxMessage)
+            select(*columns)
             .where(OutboxMessage.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_entity)))
             .order_by(*order)
             .limit(batch)
@@ -75,41 +82,47 @@ async def relay_once(
         # On PostgreSQL two relays skip each other's rows instead of sending them twice.
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        by_entity: dict[str, list[OutboxMessage]] = {}
-        for row in (await session.scalars(query)).all():
+        by_entity: dict[str, list[Row[Any]]] = {}
+        for row in (await session.execute(query)).all():
             by_entity.setdefault(row.entity_id, []).append(row)
 
-        async def publish_in_order(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+        refused: dict[str, str] = {}  # row id -> why, for the rows to park
+
+        async def publish_in_order(rows: list[Row[Any]]) -> list[str]:
             published = []
             for row in rows:
                 try:
                     await publish(json.loads(row.payload))
                 except (ValueError, *messaging.PERMANENT_PUBLISH_ERRORS) as exc:
                     # Retrying cannot help: park it, and its entity waits (order is kept).
-                    row.parked_at, row.error = datetime.now(UTC), _describe(exc)[:2000]
+                    refused[row.id] = _describe(exc)[:2000]
                     log.error(
                         "parked outbox row %s (%s of %s): %s; its later changes wait until "
                         "`python -m {{ cookiecutter.__owner_pkg }}.relay retry %s`",
                         row.id,
                         row.event_type,
                         row.entity_id,
-                        row.error,
+                        refused[row.id],
                         row.id,
                     )
                     break
                 except Exception as exc:
                     log.debug("publishing outbox row %s failed (%s); will retry", row.id, _describe(exc))
                     break
-                published.append(row)
+                published.append(row.id)
             return published
 
-        sent_at = datetime.now(UTC)
-        sent = 0
-        for published in await asyncio.gather(*map(publish_in_order, by_entity.values())):
-            for row in published:
-                row.sent_at = sent_at
-            sent += len(published)
-    return sent
+        published = await asyncio.gather(*map(publish_in_order, by_entity.values()))
+        sent = [row_id for ids in published for row_id in ids]
+        now = datetime.now(UTC)
+        if sent:
+            # One statement marks the whole batch sent, not one UPDATE per row.
+            mark_sent = update(OutboxMessage).where(OutboxMessage.id.in_(sent))
+            await session.execute(mark_sent.values(sent_at=now))
+        for row_id, error in refused.items():
+            park = update(OutboxMessage).where(OutboxMessage.id == row_id)
+            await session.execute(park.values(parked_at=now, error=error))
+    return len(sent)
 
 
 class BrokerUnavailable(ConnectionError):
@@ -204,8 +217,59 @@ async def outbox_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str,
     return {"pending": counts.get(False, 0), "parked": counts.get(True, 0)}
 
 
+class Wakeup:
+    """On PostgreSQL, LISTEN on the outbox's channel: ``event`` is set whenever outbox rows
+    commit (models.py's trigger notifies), so the relay need not poll to find them.
+
+    The connection is opened again after it was lost (say, the database restarted); until
+    then, and on SQLite, the poll alone finds new rows.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.event = asyncio.Event()
+        self.connection: AsyncConnection | None = None
+        self.driver: Any = None  # the asyncpg connection under it
+        self.retry_at = 0.0
+
+    @property
+    def listening(self) -> bool:
+        return self.driver is not None and not self.driver.is_closed()
+
+    async def listen(self) -> None:
+        """Start listening, if the database can and this is not listening already."""
+        if self.db.engine.dialect.name != "postgresql" or self.listening:
+            return
+        if time.monotonic() < self.retry_at:
+            return
+        await self.close()
+        try:
+            self.connection = await self.db.engine.connect()
+            raw = await self.connection.get_raw_connection()
+            await raw.driver_connection.add_listener(NOTIFY_CHANNEL, self._notified)
+        except Exception as exc:
+            log.debug("cannot listen for outbox rows (%s); polling", _describe(exc))
+            self.retry_at = time.monotonic() + 5.0
+            await self.close()
+            return
+        self.driver = raw.driver_connection
+
+    def _notified(self, *_: object) -> None:
+        self.event.set()
+
+    async def close(self) -> None:
+        """Stop listening: the connection is closed, not given back to the pool."""
+        connection, self.connection, self.driver = self.connection, None, None
+        if connection is not None:
+            try:
+                await connection.invalidate()
+                await connection.close()
+            except Exception:  # a lost connection may fail to close; it is gone either way
+                log.debug("closing the listening connection failed", exc_info=True)
+
+
 async def run(stop: asyncio.Event | None = None) -> None:
-    """Poll the outbox until ``stop`` is set (forever by default)."""
+    """Relay outbox rows until ``stop`` is set (forever by default)."""
     settings = Settings()
     # How long to wait after a pass found nothing: the most an event waits to be picked up
     # when the outbox was idle (a pass that sent something is followed at once by the next).
@@ -214,26 +278,35 @@ async def run(stop: asyncio.Event | None = None) -> None:
     await db.create_all()
     publisher = Publisher(settings.broker_url)
     database = Outage("the outbox database", log, traceback=True)
+    wakeup = Wakeup(db)
     stop = stop or asyncio.Event()
     watching = asyncio.create_task(publisher.watch())
+    stopping = asyncio.create_task(stop.wait())
     try:
         while not stop.is_set():
             wait = interval
+            # Cleared before the pass: a row committed during it wakes the next one at once.
+            wakeup.event.clear()
             try:
+                await wakeup.listen()
                 sent = await relay_once(db.sessions, publisher)
             except Exception as exc:
                 sent, wait = 0, database.failed(exc)
             else:
                 database.recovered()
+                if wakeup.listening:
+                    # Woken by notifications, the poll only backs them up: once a second.
+                    wait = max(wait, 1.0)
             if not sent:
                 # While the broker is away, wait for the next connection attempt.
                 wait = max(wait, publisher.retry_at - time.monotonic())
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=wait)
-                except TimeoutError:
-                    pass
+                woken = asyncio.create_task(wakeup.event.wait())
+                await asyncio.wait({stopping, woken}, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                woken.cancel()
     finally:
         watching.cancel()
+        stopping.cancel()
+        await wakeup.close()
         await publisher.close()
         await db.dispose()
 

@@ -69,48 +69,67 @@ async def put_{{ e }}(
     {{ e }}_id: str,
     data: {{ E }}In,
     if_match: str | None = None,
-) -> tuple[{{ E }}Out, bool]:
-    """Create or replace a {{ e }}; returns it and whether it was created.
+) -> {{ E }}Out:
+    """Create or replace a {{ e }}; returns it.
 
     Writers of one id, even racing to create it, are serialised on its row: each gets the
     next version (or :class:`PreconditionFailed` if ``if_match`` no longer holds).
     """
+    values = data.model_dump()
     async with sessions() as session, session.begin():
         now = datetime.now(UTC)
-        # A row to lock must exist: insert a version-0 tombstone unless there is a row. A
-        # racing insert of the same id waits for this one's transaction, then does nothing.
         dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-        placeholder = {
-            "{{ e }}_id": {{ e }}_id,
-            **data.model_dump(),
-            "version": 0,
-            "updated_at": now,
-            "deleted_at": now,
-        }
-        insert = dialect.insert({{ E }}).values(placeholder)
-        await session.execute(insert.on_conflict_do_nothing())
-        row = await session.get(
-            {{ E }},
-            {{ e }}_id,
-            with_for_update=True,
-            populate_existing=True,
+        if if_match is not None:
+            # The version must be checked before the write: lock the row, inserting a
+            # version-0 tombstone if there is none (a racing insert of the id waits for
+            # this transaction, then does nothing), and read it.
+            placeholder = {
+                "{{ e }}_id": {{ e }}_id,
+                **values,
+                "version": 0,
+                "updated_at": now,
+                "deleted_at": now,
+            }
+            tombstone = dialect.insert({{ E }}).values(placeholder)
+            await session.execute(tombstone.on_conflict_do_nothing())
+            locked = select(
+                {{ E }}.version,
+                {{ E }}.deleted_at,
+            ).where(
+                {{ E }}.{{ e }}_id == {{ e }}_id,
+            )
+            current = (await session.execute(locked.with_for_update())).one()
+            exists = current.deleted_at is None
+            check_if_match(if_match, current.version if exists else None)
+        # One statement, one round trip: a new {{ e }} gets version 1; a change, or a
+        # tombstone brought back, the next version, under the row's lock.
+        insert = dialect.insert({{ E }}).values(
+            {{ e }}_id={{ e }}_id,
+            **values,
+            version=1,
+            updated_at=now,
+            deleted_at=None,
         )
-        assert row is not None  # inserted above, or there already
-        created = row.deleted_at is not None
-        check_if_match(if_match, None if created else row.version)
-        # A change, or a tombstone brought back: the version goes on either way.
-        for name, value in data.model_dump().items():
-            setattr(row, name, value)
-        row.version += 1
-        row.updated_at = now
-        row.deleted_at = None
-        await session.flush()
-        result = {{ E }}Out.model_validate(row)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[{{ E }}.{{ e }}_id],
+            set_={
+                **values,
+                "version": {{ E }}.version + 1,
+                "updated_at": now,
+                "deleted_at": None,
+            },
+        )
+        version = await session.scalar(upsert.returning({{ E }}.version))
+        result = {{ E }}Out(
+            {{ e }}_id={{ e }}_id,
+            version=version,
+            **values,
+        )
 {%- if cookiecutter.__event %}
         # Same session, same transaction: the event exists if and only if the change does.
-        events.record(session, events.upserted(result, now))
+        await events.record(session, events.upserted(result, now))
 {%- endif %}
-    return result, created
+    return result
 
 
 async def delete_{{ e }}(
@@ -133,7 +152,7 @@ async def delete_{{ e }}(
         row.version += 1
         row.updated_at = row.deleted_at = now
 {%- if cookiecutter.__event %}
-        events.record(session, events.deleted({{ e }}_id, row.version, now))
+        await events.record(session, events.deleted({{ e }}_id, row.version, now))
 {%- endif %}
     return True
 
