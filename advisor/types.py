@@ -4,6 +4,8 @@ from typing import Literal, get_args
 
 Strategy = Literal["api", "event", "replica", "sdk"]
 Broker = Literal["kafka", "rabbitmq", "nats", "sns-sqs"]
+#: How the api pattern is served: the owner's HTTP API, or gRPC beside it.
+Api = Literal["http", "grpc"]
 Level = Literal["error", "warn"]
 OutputFormat = Literal["table", "json", "markdown"]
 #: Event schema compatibility modes, with the meanings schema registries give them.
@@ -21,13 +23,16 @@ AnswerValue = str | int | bool
 
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 BROKERS: tuple[Broker, ...] = get_args(Broker)
+APIS: tuple[Api, ...] = get_args(Api)
 COMPATIBILITIES: tuple[Compatibility, ...] = get_args(Compatibility)
 
 __all__ = [
+    "APIS",
     "BROKERS",
     "COMPATIBILITIES",
     "STRATEGIES",
     "AnswerValue",
+    "Api",
     "Broker",
     "Compatibility",
     "Level",
