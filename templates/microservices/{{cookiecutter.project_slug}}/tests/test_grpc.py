@@ -268,7 +268,9 @@ async def test_the_consumer_serves_the_owner_s_{{ e }}_read_over_grpc(
     created = (await owner.post("/{{ e }}s", json=new_{{ e }})).json()
     app = create_app(owner_grpc_target=owner_grpc)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://consumer", timeout=DEADLINE) as consumer:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://consumer", timeout=DEADLINE
+    ) as consumer:
         view = await consumer.get(f"/{{ e }}s/{created['{{ e }}_id']}/view")
     assert view.status_code == 200
     assert view.json() == {"{{ e }}": created, "source": "owner"}
