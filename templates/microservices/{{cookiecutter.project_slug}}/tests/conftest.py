@@ -44,6 +44,7 @@ async def owner_app(owner_url: str) -> AsyncIterator[FastAPI]:
     await app.state.db.create_all()
     yield app
     await app.state.db.dispose()
+{{- api_part.fixtures() }}
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import grpc
 import httpx
@@ -26,14 +26,6 @@ from {{ cookiecutter.__owner_pkg }}.grpc_server import SERVICE, start
 
 DEADLINE = 5.0
 Handler = Callable[[{{ e }}_pb2.Get{{ E }}Request, grpc.aio.ServicerContext], object]
-
-
-@pytest.fixture
-async def owner_grpc(owner_app: FastAPI) -> AsyncIterator[str]:
-    """The owner's gRPC server on a free port, over the owner's database: its target."""
-    server, port = await start(owner_app.state.db, 0, host="127.0.0.1")
-    yield f"127.0.0.1:{port}"
-    await server.stop(None)
 
 
 async def fake_owner(get: Handler) -> tuple[grpc.aio.Server, str]:
