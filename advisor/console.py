@@ -29,12 +29,12 @@ def print_recommendation(rec: Recommendation) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from advisor.report.adr import BROKER_LABELS, LABELS, flip_text
+    from advisor.report.adr import BROKER_LABELS, LABELS, api_note, flip_text
 
     console = _console()
     broker = f" over [bold]{BROKER_LABELS[rec.broker]}[/]" if rec.broker else ""
     console.print(
-        f"Recommendation: [bold green]{LABELS[rec.strategy]}[/]{broker} "
+        f"Recommendation: [bold green]{LABELS[rec.strategy]}[/]{broker}{api_note(rec)} "
         f"(patterns: {', '.join(rec.patterns)})"
     )
     why = Table(title="Why", title_justify="left", show_lines=True)

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from advisor.types import AnswerValue, Broker, Level, Strategy
+from advisor.types import AnswerValue, Api, Broker, Level, Strategy
 
 SCHEMA_VERSION = 1
 
@@ -96,6 +96,8 @@ class Recommendation(_Frozen):
     factors: list[Factor] = []
     flips: list[Flip] = []
     rules: list[RuleRef] = []
+    #: How the api pattern is served (http or grpc); None when api is not recommended.
+    api: Api | None = None
 
     def has_errors(self) -> bool:
         """Whether an error-level warning fired (``--strict`` exits 1 then)."""

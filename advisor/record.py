@@ -82,9 +82,14 @@ class ProjectRecord(BaseModel):
     @field_validator("project", mode="before")
     @classmethod
     def _project_options(cls, value: Any) -> Any:
-        # No broker is recorded when no events flow; the spec's default stands in.
-        if isinstance(value, Mapping) and value.get("broker", "") is None:
-            return {key: item for key, item in value.items() if key != "broker"}
+        # No broker is recorded when no events flow, no api without the api pattern: the
+        # spec's defaults stand in.
+        if isinstance(value, Mapping):
+            return {
+                key: item
+                for key, item in value.items()
+                if not (key in ("broker", "api") and item is None)
+            }
         return value
 
     @model_validator(mode="after")

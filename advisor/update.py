@@ -170,8 +170,12 @@ def _target_plan(
     options = {
         key: value
         for key, value in old.spec.options().items()
-        if key not in ("patterns", "broker") and value is not None
+        if key not in ("patterns", "broker", "api") and value is not None
     }
+    # The api transport follows the recommendation when it asks for gRPC; else the
+    # project's own choice stays while the api pattern does.
+    if "api" in rec.patterns and rec.api in (None, "http") and old.spec.api_transport:
+        options["api"] = old.spec.api_transport
     if options.get("bff") and not {"api", "sdk"} & set(rec.patterns):
         options["bff"] = False
         notes.append("the backend for frontend needs the api or sdk pattern: it is removed")

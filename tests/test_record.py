@@ -105,6 +105,8 @@ def test_an_advisor_0_1_template_record_is_upgraded_with_a_note(tmp_path: Path) 
         "broker": "rabbitmq",
         "compatibility": "BACKWARD",
         "bff": False,
+        # advisor 0.1 had no api option: the api pattern is served over HTTP.
+        "api": "http",
     }
 
 

@@ -29,9 +29,12 @@ if TYPE_CHECKING:
 
 #: The bundled template's brokers (its ``broker`` choices), for --help and completion;
 #: read from cookiecutter.json here, as importing the renderer would slow every command.
-_BROKERS: list[str] = json.loads(
+_CHOICES: dict[str, list[str]] = json.loads(
     (templates_dir() / "microservices" / "cookiecutter.json").read_text(encoding="utf-8")
-)["broker"]
+)
+_BROKERS: list[str] = _CHOICES["broker"]
+#: How the template serves the api pattern (its ``api`` choices; the first is the default).
+_APIS: list[str] = _CHOICES["api"]
 
 
 def register(app: typer.Typer) -> None:
@@ -58,6 +61,18 @@ def register(app: typer.Typer) -> None:
                 metavar=f"<{'|'.join(_BROKERS)}>",
                 help="The event broker (with event or replica).",
                 autocompletion=_complete_brokers,
+            ),
+        ] = None,
+        api: Annotated[
+            str | None,
+            typer.Option(
+                "--api",
+                metavar=f"<{'|'.join(_APIS)}>",
+                help=f"How the consumer calls the owner with the api pattern (default: "
+                f"{_APIS[0]}). grpc adds a versioned .proto contract and a gRPC server beside "
+                "the owner's HTTP API, which the sdk and --bff keep reading; needs the api "
+                "pattern.",
+                autocompletion=_complete_apis,
             ),
         ] = None,
         name: Annotated[str | None, typer.Option("--name", help="Project name.")] = None,
@@ -123,6 +138,7 @@ def register(app: typer.Typer) -> None:
             "fields": fields,
             "compatibility": compatibility,
             "bff": True if bff else None,
+            "api": api,
         }
         plan = _plan(flags, from_, interactive=_interactive(no_input, from_, patterns))
         spec = plan.spec
@@ -166,6 +182,10 @@ def _renamed_patterns(patterns: str | None, pattern: str | None) -> str | None:
 
 def _complete_brokers(incomplete: str) -> list[str]:
     return [broker for broker in _BROKERS if broker.startswith(incomplete)]
+
+
+def _complete_apis(incomplete: str) -> list[str]:
+    return [api for api in _APIS if api.startswith(incomplete)]
 
 
 def _complete_patterns(incomplete: str) -> list[str]:
@@ -260,9 +280,9 @@ def _summary(spec: ProjectSpec, dest: Path, count: int, *, dry_run: bool) -> Non
         return
     verb = "would write" if dry_run else "wrote"
     events = f", broker {spec.broker}" if "event" in spec.patterns else ""
-    lines = [
-        f"advisor: {verb} {count} files into {dest} (patterns {','.join(spec.patterns)}{events})"
-    ]
+    api = f", api {spec.api}" if spec.api_transport not in (None, "http") else ""
+    chosen = f"patterns {','.join(spec.patterns)}{events}{api}"
+    lines = [f"advisor: {verb} {count} files into {dest} ({chosen})"]
     if not dry_run:
         import shlex
 

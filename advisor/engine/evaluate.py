@@ -2,8 +2,8 @@
 
 Stage 1 scores the four strategies from the answers; the best one not ruled out wins.
 Stage 2 fires the rules attached to the chosen patterns (practices, implied patterns,
-broker weights, warnings) until nothing new fires. Ties are broken by fixed orders, so
-the same answers always give the same recommendation, byte for byte.
+broker weights, the api transport, warnings) until nothing new fires. Ties are broken by
+fixed orders, so the same answers always give the same recommendation, byte for byte.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from advisor.engine import explain
 from advisor.engine.loader import load_rules
 from advisor.engine.model import LoadedRule, RuleSet
 from advisor.recommendation import Practice, RankedOption, Recommendation, Warning
-from advisor.types import BROKERS, STRATEGIES, AnswerValue, Broker, Strategy
+from advisor.types import APIS, BROKERS, STRATEGIES, AnswerValue, Api, Broker, Strategy
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Trace:
     broker: Broker | None = None
     broker_scores: dict[Broker, float] = field(default_factory=lambda: dict.fromkeys(BROKERS, 0.0))
     brokers_excluded: set[Broker] = field(default_factory=set)
+    api: Api | None = None
 
 
 def recommend(
@@ -79,7 +80,14 @@ def evaluate(answers: Mapping[str, AnswerValue], rules: RuleSet) -> Trace:
                 waiting.append(item)
         pending = waiting
     trace.broker = _broker(trace) if "event" in trace.patterns else None
+    trace.api = _api(trace) if "api" in trace.patterns else None
     return trace
+
+
+def _api(trace: Trace) -> Api:
+    """How the api pattern is served: the last fired rule that says, else the first (http)."""
+    chosen = [item.rule.api for item in trace.fired if item.rule.api is not None]
+    return chosen[-1] if chosen else APIS[0]
 
 
 def _score(trace: Trace, item: LoadedRule) -> None:
@@ -172,6 +180,7 @@ def _recommendation(
         strategy=trace.strategy,
         patterns=[s for s in STRATEGIES if s in trace.patterns],
         broker=trace.broker,
+        api=trace.api,
         ranking=ranking,
         practices=list(practices.values()),
         warnings=list(warnings.values()),

@@ -1,7 +1,8 @@
 """What a rule is: the models ``rules/*.yaml`` are validated against.
 
 A rule reads the answers (``when``), and when it holds moves the strategies' scores,
-rules strategies out, adds patterns, weighs brokers, and adds practices and warnings.
+rules strategies out, adds patterns, weighs brokers, chooses how the api pattern is
+served, and adds practices and warnings.
 Rules with ``applies_to`` run in a second stage, once the strategy is chosen, and fire
 only when one of those patterns is part of the recommendation.
 """
@@ -15,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.engine.conditions import Condition
-from advisor.types import AnswerValue, Broker, Level, Strategy
+from advisor.types import AnswerValue, Api, Broker, Level, Strategy
 
 
 class _Data(BaseModel):
@@ -56,6 +57,10 @@ class Rule(_Data):
     add_patterns: tuple[Strategy, ...] = ()
     broker_scores: dict[Broker, float] = {}
     broker_exclude: tuple[Broker, ...] = ()
+    api: Api | None = Field(
+        None,
+        description="Second stage: serve the api pattern over this transport (default http).",
+    )
     practices: tuple[PracticeRef, ...] = ()
     warnings: tuple[WarningSpec, ...] = ()
 

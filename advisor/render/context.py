@@ -19,7 +19,7 @@ from slugify import slugify
 from advisor.errors import RenderError
 from advisor.recommendation import Recommendation
 from advisor.render.reserved import reserved, rules
-from advisor.types import BROKERS, Broker, Compatibility, Strategy
+from advisor.types import APIS, BROKERS, Api, Broker, Compatibility, Strategy
 
 FieldType = Literal["str", "int", "float", "bool"]
 
@@ -36,6 +36,7 @@ FLAGS: dict[str, str] = {
     "broker": "--broker",
     "compatibility": "--compatibility",
     "bff": "--bff",
+    "api": "--api",
 }
 
 # The defaults are the example of docs/data-sharing-guide.md, as in the template's
@@ -51,6 +52,13 @@ def renderable_brokers() -> tuple[Broker, ...]:
     """The brokers the bundled template renders (its ``broker`` choices), in its order."""
     names = rules().brokers()
     return tuple(broker for broker in BROKERS if broker in names)
+
+
+def renderable_apis() -> tuple[Api, ...]:
+    """How the bundled template serves the api pattern (its ``api`` choices); the first is
+    the default."""
+    names = rules().apis()
+    return tuple(api for api in APIS if api in names)
 
 
 def _kinds() -> dict[str, dict[str, str]]:
@@ -100,6 +108,9 @@ class ProjectSpec(BaseModel):
     compatibility: Compatibility = "FULL"
     #: Add a backend for frontend (``<consumer>-bff``); it needs the api or sdk pattern.
     bff: bool = False
+    #: How the consumer calls the owner with the api pattern: HTTP, or gRPC (the owner
+    #: keeps its HTTP API for writes, the SDK and the backend for frontend).
+    api: Api = "http"
     #: What normalisation changed (e.g. ``event`` added for ``replica``), for the user.
     notes: tuple[str, ...] = ()
 
@@ -152,6 +163,16 @@ class ProjectSpec(BaseModel):
             )
         return value
 
+    @field_validator("api")
+    @classmethod
+    def _check_api(cls, value: Api) -> Api:
+        if value not in renderable_apis():
+            raise ValueError(
+                f"must be one of {', '.join(renderable_apis())} (got {value!r}): "
+                "the template renders no other"
+            )
+        return value
+
     @model_validator(mode="after")
     def _check_together(self) -> ProjectSpec:
         problem = rules().together_problem(
@@ -162,6 +183,7 @@ class ProjectSpec(BaseModel):
                 "fields": self.fields,
                 "patterns": self.patterns,
                 "bff": self.bff,
+                "api": self.api,
             }
         )
         if problem is not None:
@@ -185,6 +207,11 @@ class ProjectSpec(BaseModel):
     def event_broker(self) -> Broker | None:
         """The broker events flow through; None when the patterns carry no events."""
         return self.broker if "event" in self.patterns else None
+
+    @property
+    def api_transport(self) -> Api | None:
+        """How the api pattern is served; None when the patterns have no api."""
+        return self.api if "api" in self.patterns else None
 
     @property
     def sdk_package(self) -> str:
@@ -212,6 +239,7 @@ class ProjectSpec(BaseModel):
             "broker": self.event_broker,
             "compatibility": self.compatibility,
             "bff": self.bff,
+            "api": self.api_transport,
         }
 
     def to_cookiecutter_context(self) -> dict[str, str]:
@@ -227,6 +255,7 @@ class ProjectSpec(BaseModel):
             "broker": self.broker,
             "compatibility": self.compatibility,
             "bff": "yes" if self.bff else "no",
+            "api": self.api,
         }
 
 
@@ -272,6 +301,8 @@ def spec_from_recommendation(
                 f"pass --broker {'|'.join(brokers)} to render with one of those"
             )
         values["broker"] = rec.broker
+    if rec.api is not None:
+        values["api"] = rec.api
     values.update({key: value for key, value in overrides.items() if value is not None})
     return make_spec(values)
 
@@ -283,6 +314,7 @@ __all__ = [
     "ProjectSpec",
     "make_spec",
     "normalise_patterns",
+    "renderable_apis",
     "renderable_brokers",
     "spec_from_recommendation",
 ]

@@ -17,7 +17,7 @@ from typing import Literal
 
 from advisor.recommendation import Flip, RankedOption, Recommendation
 from advisor.report.diagram import mermaid
-from advisor.types import RUNS_ON, AnswerValue, Broker, Strategy
+from advisor.types import RUNS_ON, AnswerValue, Api, Broker, Strategy
 
 Status = Literal["proposed", "accepted"]
 
@@ -34,6 +34,15 @@ BROKER_LABELS: dict[Broker, str] = {
     "sns-sqs": "Amazon SNS/SQS",
     "rabbitmq-streams": "RabbitMQ streams",
 }
+API_LABELS: dict[Api, str] = {"http": "HTTP/JSON", "grpc": "gRPC"}
+
+
+def api_note(rec: Recommendation) -> str:
+    """ ", the API served over gRPC" when the api pattern is not served over plain HTTP."""
+    if rec.api is None or rec.api == "http":
+        return ""
+    return f", the API served over {API_LABELS[rec.api]}"
+
 
 #: What each pattern costs to run, whatever the answers: the "Bad, because" a team
 #: signs up for with it. Costs that depend on the answers come from the rules.
@@ -238,7 +247,9 @@ def _outcome(out: _Doc, rec: Recommendation) -> None:
     chosen = _option(rec, rec.strategy)
     out.para(
         f'Chosen option: "{LABELS[rec.strategy]}", for the drivers above'
-        + (f", with events on {BROKER_LABELS[rec.broker]}." if rec.broker else ".")
+        + (f", with events on {BROKER_LABELS[rec.broker]}" if rec.broker else "")
+        + api_note(rec)
+        + "."
     )
     if rec.runner_up is not None:
         second = _option(rec, rec.runner_up)

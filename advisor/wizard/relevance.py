@@ -1,7 +1,7 @@
 """Which questions can still change the advice, decided from the rules.
 
 The wizard asks an optional question only when some value of it changes the
-recommendation's strategy, patterns, broker or warnings, for the answers given so far
+recommendation's strategy, patterns, broker, api transport or warnings, for the answers given so far
 and *some* answers to the questions not asked yet. That is decided by running the
 engine (:func:`advisor.engine.evaluate.evaluate`, which is pure) over the answers
 still open, made finite and small in three exact steps:
@@ -125,6 +125,7 @@ class Relevance:
                 trace.strategy,
                 patterns,
                 trace.broker,
+                trace.api,
                 tuple(warnings.items()),
             )
         return self._outcomes[values]
@@ -198,6 +199,8 @@ def _writes(item: LoadedRule) -> frozenset[str]:
         parts.add("patterns")
     if rule.broker_scores or rule.broker_exclude:
         parts.add("broker")
+    if rule.api is not None:
+        parts.add("api")
     return frozenset(parts)
 
 

@@ -110,6 +110,13 @@ class Microservices(Extension):
         environment.globals["chosen_patterns"] = chosen_patterns
         environment.globals["limits"] = rules.LIMITS
         environment.globals["broker_profiles"] = rules.broker_profiles
+        environment.globals["api_profiles"] = rules.api_profiles
         # Derived names, so cookiecutter.json and advisor derive them one way.
-        for derive in (rules.package, rules.short_name, rules.sdk_package, rules.bff_service):
+        for derive in (
+            rules.package,
+            rules.short_name,
+            rules.sdk_package,
+            rules.bff_service,
+            rules.grpc_package,
+        ):
             environment.globals[derive.__name__] = derive

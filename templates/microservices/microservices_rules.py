@@ -7,7 +7,7 @@ plus python-slugify, which cookiecutter itself depends on.
 
 Options have one name everywhere (CLI flag, advisor's model, the project record and the
 template context): name, owner, consumer, entity, fields, patterns, broker, compatibility,
-bff. Each ``*_problem`` function returns why a value is refused, or None.
+bff, api. Each ``*_problem`` function returns why a value is refused, or None.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ Problem = tuple[str, str]
 #: The project options, each under its one name (flags, advisor's model, record, context).
 OPTIONS = (
     "name", "owner", "consumer", "entity", "fields", "patterns", "broker", "compatibility", "bff",
+    "api",
 )
 #: The patterns, in their canonical order; ``replica`` is fed by events, so it implies ``event``.
 PATTERNS = ("api", "event", "replica", "sdk")
@@ -91,6 +92,21 @@ def brokers() -> tuple[str, ...]:
     return tuple(broker_profiles())
 
 
+def api_profiles() -> dict[str, dict[str, Any]]:
+    """How the owner's API is served to the consumer, from ``apis.json``: ``{name: profile}``.
+
+    The first is the default. As with brokers, values live in the table and code in
+    ``templates/apis/<name>/``; ``files`` are the project files only that api keeps.
+    """
+    data = json.loads((HERE / "apis.json").read_text(encoding="utf-8"))
+    return dict(data["apis"])
+
+
+def apis() -> tuple[str, ...]:
+    """The names of the api transports the template renders; the first is the default."""
+    return tuple(api_profiles())
+
+
 def reserved_names() -> Reserved:
     """What each option may not be, from ``reserved.json``: ``{kind: {name: why}}``.
 
@@ -139,6 +155,11 @@ def sdk_package(owner: str) -> str:
 def bff_service(consumer: str) -> str:
     """The backend for frontend: ``order-service`` -> ``order-bff``."""
     return consumer.removesuffix("-service") + "-bff"
+
+
+def grpc_package(owner: str) -> str:
+    """The owner's generated gRPC stubs' top package: ``user-service`` -> ``user_grpc``."""
+    return package(short_name(owner)) + "_grpc"
 
 
 def id_field(entity: str) -> str:
@@ -328,6 +349,18 @@ def together_problem(options: Mapping[str, Any]) -> Problem | None:
             f"{consumer!r} would make the package {sdk_package(owner)!r}, "
             f"the name of {owner}'s SDK"
         )
+    api = options.get("api", apis()[0])
+    if api != apis()[0] and "api" not in options["patterns"]:
+        return "api", (
+            f"{api} serves the api pattern: add api to the patterns "
+            f"(patterns: {','.join(options['patterns'])}); the sdk and the backend for "
+            "frontend read the owner's HTTP API, which the owner keeps"
+        )
+    if api != apis()[0] and package(consumer) == grpc_package(owner):
+        return "consumer", (
+            f"{consumer!r} would make the package {grpc_package(owner)!r}, "
+            f"the name of {owner}'s generated {api} stubs"
+        )
     for name, _ in options["fields"]:
         if name in ("id", id_field(options["entity"])):
             return "fields", f"field {name!r} is the entity's id, which is always present"
@@ -365,6 +398,9 @@ def first_problem(
         return "compatibility", (
             f"must be one of {', '.join(COMPATIBILITIES)} (got {options['compatibility']!r})"
         )
+    api = options.get("api", apis()[0])
+    if api not in apis():
+        return "api", f"must be one of {', '.join(apis())} (got {api!r})"
     if options["bff"] not in (True, False, "yes", "no"):
         return "bff", f"must be yes or no (got {options['bff']!r})"
     parsed["bff"] = options["bff"] in (True, "yes")

@@ -52,6 +52,45 @@ def test_missing_timeout(source: str, flagged: bool) -> None:
     assert bool(calls_without_timeout(tree(source))) is flagged
 
 
+STUBS = "from user_grpc.user.v1 import user_pb2_grpc as rpc\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "flagged"),
+    [
+        ("stub = rpc.UserServiceStub(ch)\nstub.GetUser(req)", True),
+        ("stub = rpc.UserServiceStub(ch)\nstub.GetUser(req, timeout=2)", False),
+        ("stub = rpc.UserServiceStub(ch)\nstub.GetUser(req, 2)", False),
+        ("stub = rpc.UserServiceStub(ch)\nstub.GetUser(req, timeout=None)", True),
+        ("stub = rpc.UserServiceStub(ch)\nstub.GetUser(req, **options)", False),
+        ("stub = rpc.UserServiceStub(ch)\nstub.GetUser.future(req)", True),
+        ("stub = rpc.UserServiceStub(ch)\nstub.GetUser.with_call(req, timeout=1)", False),
+        ("rpc.UserServiceStub(ch).ListUsers(req)", True),
+        (
+            "class C:\n    def __init__(s, ch):\n        s.stub = rpc.UserServiceStub(ch)\n"
+            "    async def f(s, r):\n        return await s.stub.GetUser(r)",
+            True,
+        ),
+        (
+            "from grpc_health.v1.health_pb2_grpc import HealthStub\nh: HealthStub = HealthStub(c)\n"
+            "h.Check(req)",
+            True,
+        ),
+        (
+            "class C:\n    def _stub(s) -> rpc.UserServiceStub:\n"
+            "        return rpc.UserServiceStub(s.c)\n"
+            "    async def f(s, r):\n        return await s._stub().GetUser(r)",
+            True,
+        ),
+        # Not a stub: an ordinary object's method, or a class that is not generated.
+        ("other = make(ch)\nother.GetUser(req)", False),
+        ("from mylib import UserServiceStub\nUserServiceStub(ch).GetUser(req)", False),
+    ],
+)
+def test_missing_grpc_deadline(source: str, flagged: bool) -> None:
+    assert bool(calls_without_timeout(tree(STUBS + source))) is flagged
+
+
 REPLICAS = {"UserReplica", "replica_emails"}
 
 

@@ -51,6 +51,16 @@ def test_check_alone_finds_it(check_id: str) -> None:
     assert [f.id for f in findings] == [check_id]
 
 
+def test_missing_timeout_finds_a_grpc_call_without_a_deadline() -> None:
+    project = FIXTURES / "missing-timeout"
+    trips = check(project / "grpc-trips", select=["missing-timeout"])
+    found = [(f.id, f.level, f.path, f.line) for f in trips.findings]
+    path = "services/order-service/order_service/client.py"
+    assert found == [("missing-timeout", "error", path, 10)]
+    assert "gRPC stub .GetUser(...)" in trips.findings[0].message
+    assert check(project / "grpc-passes").findings == []
+
+
 def test_clean_project_with_every_pattern_has_no_findings() -> None:
     report = check(FIXTURES / "clean")
     assert report.findings == []

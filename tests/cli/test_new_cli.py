@@ -614,3 +614,78 @@ def test_an_organisation_on_sns_sqs_gets_an_sns_sqs_project_without_a_broker_fla
     assert "from aiobotocore.session import get_session" in messaging
     assert 'MessageGroupId=envelope["subject"]' in messaging
     assert "aiobotocore" in (dest / "services" / "user_service" / "requirements.txt").read_text()
+
+
+def test_recommend_then_new_from_renders_the_grpc_api_without_a_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text(
+        yaml.safe_dump(
+            {
+                "freshness": "realtime",
+                "reads_per_second": 2000,
+                "writes_per_second": 50,
+                "same_language": False,
+                "typed_contract": True,
+            }
+        ),
+        encoding="utf-8",
+    )
+    code, out, err = run(
+        ["recommend", "--answers", str(answers), "--format", "json"], capsys, monkeypatch
+    )
+    assert code == 0, err
+    assert (yaml.safe_load(out)["patterns"], yaml.safe_load(out)["api"]) == (["api"], "grpc")
+    dest = tmp_path / "project"
+    code, _, err = run(
+        ["new", str(dest), "--from", str(answers), "--no-input"], capsys, monkeypatch
+    )
+    assert code == 0, err
+    assert (dest / "contracts" / "proto" / "user" / "v1" / "user.proto").is_file()
+    assert (dest / "services" / "user_service" / "grpc_server.py").is_file()
+    assert "from user_grpc.user.v1 import" in (
+        dest / "services" / "order_service" / "client.py"
+    ).read_text("utf-8")
+    assert not (dest / "tests" / "test_client.py").exists()  # the HTTP client's tests
+    assert "gen/" in (dest / ".gitignore").read_text("utf-8").splitlines()
+    project = yaml.safe_load((dest / ".advisor-answers.yml").read_text("utf-8"))["project"]
+    assert project["api"] == "grpc"
+    # The same answers without a typed contract keep the API on HTTP.
+    answers.write_text(
+        answers.read_text("utf-8").replace("typed_contract: true", "typed_contract: false")
+    )
+    plain = tmp_path / "plain"
+    code, _, err = run(
+        ["new", str(plain), "--from", str(answers), "--no-input"], capsys, monkeypatch
+    )
+    assert code == 0, err
+    assert not (plain / "contracts" / "proto").exists()
+    assert (
+        yaml.safe_load((plain / ".advisor-answers.yml").read_text("utf-8"))["project"]["api"]
+        == "http"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--patterns", "event,replica", "--api", "grpc"], "--api: grpc serves the api pattern"),
+        (["--patterns", "sdk", "--api", "grpc"], "--api: grpc serves the api pattern"),
+        (["--patterns", "api", "--api", "soap"], "--api:"),
+        (["--patterns", "api", "--api", "grpc", "--consumer", "user-grpc"], "--consumer:"),
+    ],
+)
+def test_an_api_that_cannot_be_rendered_is_refused(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+) -> None:
+    dest = tmp_path / "project"
+    code, _, err = run(["new", str(dest), *args, "--no-input"], capsys, monkeypatch)
+    assert code == 2
+    assert err.startswith(f"advisor: error: {message}"), err
+    assert len(err.strip().splitlines()) == 1
+    assert not dest.exists()

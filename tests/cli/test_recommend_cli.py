@@ -36,6 +36,7 @@ CONTRACT_KEYS = [
     "factors",
     "flips",
     "rules",
+    "api",
 ]
 
 

@@ -30,6 +30,8 @@ def test_golden_scenario(case: Path) -> None:
         "broker": rec.broker,
         "warnings": {w.id: w.level for w in rec.warnings},
     }
+    if "api" in data["expect"]:
+        got["api"] = rec.api
     assert got == data["expect"]
     practices = {p.id for p in rec.practices}
     wanted = data.get("practices", {})
@@ -158,6 +160,7 @@ def test_every_answer_set_gives_a_valid_deterministic_recommendation(
     assert Recommendation.model_validate(json.loads(rec.to_json())) == rec
     assert rec.strategy in rec.patterns
     assert (rec.broker is None) == ("event" not in rec.patterns)
+    assert (rec.api is None) == ("api" not in rec.patterns)
     assert "replica" not in rec.patterns or "event" in rec.patterns
     assert sorted(o.strategy for o in rec.ranking) == ["api", "event", "replica", "sdk"]
     for option in rec.ranking:
@@ -183,10 +186,16 @@ def test_skipped_questions_cannot_change_the_outcome(
 
 
 def _outcome(answers: dict[str, Any]) -> tuple[object, ...]:
-    """Strategy, patterns, broker and warnings, from the evaluation the recommendation uses."""
+    """Strategy, patterns, broker, api and warnings, from the evaluation the recommendation uses."""
     trace = evaluate(validate_answers(answers), load_rules())
     warnings = {w.id: w.level for item in trace.fired for w in item.rule.warnings}
-    return (trace.strategy, sorted(trace.patterns), trace.broker, sorted(warnings.items()))
+    return (
+        trace.strategy,
+        sorted(trace.patterns),
+        trace.broker,
+        trace.api,
+        sorted(warnings.items()),
+    )
 
 
 def test_rules_about_a_network_call_move_api_and_sdk_alike() -> None:

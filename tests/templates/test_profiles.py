@@ -46,3 +46,31 @@ def test_no_template_outside_the_profiles_names_a_broker_in_its_jinja() -> None:
             if quoted.search(tag):
                 offenders.append(f"{path.relative_to(TEMPLATE)}: {tag[:80]}")
     assert offenders == []
+
+
+APIS = TEMPLATE / "templates" / "apis"
+
+
+def test_every_api_transport_is_a_profile_and_a_folder_of_the_same_partials() -> None:
+    choices = json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))["api"]
+    profiles = json.loads((TEMPLATE / "apis.json").read_text("utf-8"))["apis"]
+    assert choices == list(profiles)
+    assert sorted(choices) == sorted(p.name for p in APIS.iterdir() if p.is_dir())
+    files = {name: sorted(p.name for p in (APIS / name).iterdir()) for name in choices}
+    keys = {name: sorted(profile) for name, profile in profiles.items()}
+    for name in choices:
+        assert files[name] == files[choices[0]], name
+        assert keys[name] == keys[choices[0]], name
+
+
+def test_no_template_outside_the_api_profiles_names_an_api_in_its_jinja() -> None:
+    names = json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))["api"]
+    quoted = re.compile(rf"""['"]({"|".join(map(re.escape, names))})['"]""")
+    offenders = []
+    for path in sorted(TEMPLATE.rglob("*")):
+        if not path.is_file() or APIS in path.parents or path.suffix == ".pyc":
+            continue
+        for tag in JINJA.findall(path.read_text("utf-8")):
+            if quoted.search(tag):
+                offenders.append(f"{path.relative_to(TEMPLATE)}: {tag[:80]}")
+    assert offenders == []

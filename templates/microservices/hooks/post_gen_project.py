@@ -27,6 +27,9 @@ BFF_PKG = {{ cookiecutter.__bff_pkg | json_str }}
 #: The consumer keeps its place in the stream in its own database (and can replay).
 REPLAY = {{ 'True' if cookiecutter.__event and broker_profiles()[cookiecutter.broker].position == 'database' else 'False' }}
 LIMITS = {{ limits | tojson }}
+API = {{ cookiecutter.api | json_str }}
+API_FILES = {{ api_profiles() | dictsort | map('last') | map(attribute='files') | list | tojson }}
+API_NAMES = {{ api_profiles() | dictsort | map('first') | list | tojson }}
 {% raw %}
 ROOT = Path.cwd()
 OWNER = Path("services") / OWNER_PKG
@@ -55,6 +58,11 @@ PARTS = [
     (CLIENT, [CONSUMER / "client.py", Path("tests") / "test_client.py"]),
     (SDK, [Path("libs"), Path("tests") / "test_sdk.py"]),
     (BFF, [Path("services") / BFF_PKG, Path("tests") / "test_bff.py"]),
+    # The files of the api transports not chosen (apis.json).
+    *(
+        (name == API, [Path(path.format(owner_pkg=OWNER_PKG)) for path in files])
+        for name, files in zip(API_NAMES, API_FILES)
+    ),
 ]
 
 

@@ -1,12 +1,13 @@
 {%- set e = cookiecutter.__entity_snake -%}
 {%- set b = broker_profiles()[cookiecutter.broker] -%}
 {%- import 'brokers/' ~ cookiecutter.broker ~ '/tests.py.j2' as part with context -%}
+{%- import 'apis/' ~ cookiecutter.api ~ '/conftest.py.j2' as api_part with context -%}
 """Shared fixtures: each service on its own SQLite file, HTTP through ASGI (no server, no Docker)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
+from pathlib import Path{{ api_part.imports() }}
 {%- if cookiecutter.__event %}
 from typing import Any
 {%- endif %}
@@ -20,7 +21,8 @@ from fastapi import FastAPI
 from {{ cookiecutter.__owner_pkg }}.app import create_app as create_owner_app
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT = httpx.Timeout(5.0)
+TIMEOUT = httpx.Timeout(5.0){{ api_part.setup() }}
+
 {%- if cookiecutter.__event and part.conftest_helpers is defined %}
 {{ part.conftest_helpers() }}
 {%- endif %}
@@ -45,6 +47,7 @@ async def owner_app(owner_url: str) -> AsyncIterator[FastAPI]:
     await app.state.db.create_all()
     yield app
     await app.state.db.dispose()
+{{- api_part.fixtures() }}
 
 
 @pytest.fixture

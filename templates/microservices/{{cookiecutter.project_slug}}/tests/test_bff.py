@@ -3,6 +3,7 @@
 {%- set owner = cookiecutter.owner -%}
 {%- set consumer = cookiecutter.consumer -%}
 {%- set changes = cookiecutter.__event and not cookiecutter.__replica -%}
+{%- import 'apis/' ~ cookiecutter.api ~ '/consumer_app.py.j2' as api_part with context -%}
 """{{ cookiecutter.__bff_service }}: one page from {{ owner }} and {{ consumer }}, and its fallbacks.
 
 Every service runs in-process behind httpx's ASGI transport; failures are MockTransports.
@@ -26,14 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-async def consumer_app(owner_app: FastAPI{% if cookiecutter.__event %}, consumer_url: str{% endif %}) -> AsyncIterator[FastAPI]:
+async def consumer_app(owner_app: FastAPI{% if cookiecutter.__event %}, consumer_url: str{% endif %}{{ api_part.test_params() }}) -> AsyncIterator[FastAPI]:
     """{{ consumer }}, reading the in-process owner."""
     app = create_consumer_app(
 {%- if cookiecutter.__event %}
         database_url=consumer_url,
 {%- endif %}
-        owner_url="http://owner",
-        owner_transport=httpx.ASGITransport(app=owner_app),
+{{- api_part.test_args() }}
     )
 {%- if cookiecutter.__event %}
     await app.state.db.create_all()

@@ -1,5 +1,6 @@
 {%- set E = cookiecutter.entity -%}
 {%- set e = cookiecutter.__entity_snake -%}
+{%- import 'apis/' ~ cookiecutter.api ~ '/consumer_app.py.j2' as api_part with context -%}
 """The HTTP API of {{ cookiecutter.consumer }}: its view of {{ E }}s, health and metrics.
 
 Run: ``uvicorn {{ cookiecutter.__consumer_pkg }}.app:app --port 8002``.
@@ -24,9 +25,7 @@ from datetime import UTC, datetime
 {%- endif %}
 from typing import Any
 
-{%- if cookiecutter.__client %}
-import httpx
-{%- endif %}
+{%- if cookiecutter.__client %}{{ api_part.imports() }}{% endif %}
 from fastapi import FastAPI{% if cookiecutter.__client or cookiecutter.__replica %}, HTTPException{% endif %}, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 {%- if cookiecutter.__event %}
@@ -72,10 +71,7 @@ def create_app(
 {%- if cookiecutter.__event %}
     database_url: str | None = None,
 {%- endif %}
-{%- if cookiecutter.__client %}
-    owner_url: str | None = None,
-    owner_transport: httpx.AsyncBaseTransport | None = None,
-{%- endif %}
+{%- if cookiecutter.__client %}{{ api_part.params() }}{% endif %}
 ) -> FastAPI:
     """The application{% if cookiecutter.__event %}, bound to its own database{% endif %}."""
     settings = Settings()
@@ -85,14 +81,7 @@ def create_app(
 {%- if cookiecutter.__replica %}
     reads = db.engine.execution_options(isolation_level="AUTOCOMMIT")
 {%- endif %}
-{%- if cookiecutter.__client %}
-    client = {{ E }}Client(
-        owner_url or settings.owner_url,
-        transport=owner_transport,
-        breaker_threshold=settings.breaker_threshold,
-        breaker_ttl=settings.breaker_ttl,
-    )
-{%- endif %}
+{%- if cookiecutter.__client %}{{ api_part.make_client() }}{% endif %}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -1,1 +1,1 @@
-{% with pkg=cookiecutter.__consumer_pkg %}{% include 'resilient_client.py.j2' %}{% endwith %}
+{% with pkg=cookiecutter.__consumer_pkg %}{% include 'apis/' ~ cookiecutter.api ~ '/client.py.j2' %}{% endwith %}
