@@ -24,7 +24,7 @@ CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 def test_golden_scenario(case: Path) -> None:
     data = yaml.safe_load(case.read_text(encoding="utf-8"))
     rec = recommend(validate_answers(data["answers"]))
-    got = {
+    got: dict[str, object] = {
         "strategy": rec.strategy,
         "patterns": rec.patterns,
         "broker": rec.broker,
