@@ -573,19 +573,7 @@ def section(results: dict[str, dict[str, list[Run]]], rounds: int) -> str:
         for load in LOADS:
             level = "max" if load is None else str(load)
             ours, naive = runs[f"pipeline {level}"], runs[f"naive {level}"]
-            ratio = _median(ours, "throughput") / _median(naive, "throughput")
-            cells = [
-                name,
-                "unthrottled" if load is None else f"{load}",
-                _cell([r.offered for r in ours], 1),
-                _cell([r.throughput for r in ours], 1),
-                _cell([r.offered for r in naive], 1),
-                _cell([r.throughput for r in naive], 1),
-                f"{ratio:.2f}x",
-                f"{_cell([r.p50 for r in ours], 1000)} / {_cell([r.p99 for r in ours], 1000)}",
-                f"{_cell([r.p50 for r in naive], 1000)} / {_cell([r.p99 for r in naive], 1000)}",
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
+            lines.append(_compared(name, load, ours, naive, with_relay=False))
     for kind, (short, load_is) in WAYS_IN.items():
         lines += [
             "",
@@ -600,22 +588,29 @@ def section(results: dict[str, dict[str, list[Run]]], rounds: int) -> str:
             for load in LOADS:
                 level = "max" if load is None else str(load)
                 ours, raw = runs[f"{kind} {level}"], runs[f"raw {level}"]
-                ratio = _median(ours, "throughput") / _median(raw, "throughput")
-                cells = [
-                    name,
-                    "unthrottled" if load is None else f"{load}",
-                    _cell([r.offered for r in ours], 1),
-                    _cell([r.throughput for r in ours], 1),
-                    _cell([r.offered for r in raw], 1),
-                    _cell([r.throughput for r in raw], 1),
-                    f"{ratio:.2f}x",
-                    f"{_cell([r.p50 for r in ours], 1000)} / {_cell([r.p99 for r in ours], 1000)}",
-                    _cell([r.relay_p99 for r in ours], 1000),
-                    f"{_cell([r.p50 for r in raw], 1000)} / {_cell([r.p99 for r in raw], 1000)}",
-                ]
-                lines.append("| " + " | ".join(cells) + " |")
+                lines.append(_compared(name, load, ours, raw, with_relay=True))
     lines += ["", "Targets (issue 18), end to end: " + "; ".join(verdicts(results)) + "."]
     return "\n".join([*lines, "", cpu_table(results)])
+
+
+def _compared(
+    name: str, load: int | None, ours: list[Run], other: list[Run], with_relay: bool
+) -> str:
+    """One table row: the pipeline's runs beside another's at the same load, and their ratio."""
+    ratio = _median(ours, "throughput") / _median(other, "throughput")
+    cells = [
+        name,
+        "unthrottled" if load is None else f"{load}",
+        _cell([r.offered for r in ours], 1),
+        _cell([r.throughput for r in ours], 1),
+        _cell([r.offered for r in other], 1),
+        _cell([r.throughput for r in other], 1),
+        f"{ratio:.2f}x",
+        f"{_cell([r.p50 for r in ours], 1000)} / {_cell([r.p99 for r in ours], 1000)}",
+        *([_cell([r.relay_p99 for r in ours], 1000)] if with_relay else []),
+        f"{_cell([r.p50 for r in other], 1000)} / {_cell([r.p99 for r in other], 1000)}",
+    ]
+    return "| " + " | ".join(cells) + " |"
 
 
 def _median(runs: list[Run], attribute: str) -> float:

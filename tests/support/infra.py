@@ -169,7 +169,31 @@ def nats_binary() -> str | None:
     return shutil.which("nats-server") or shutil.which("nats-server", path="/usr/sbin")
 
 
-class NatsServer:
+class ServerProcess:
+    """A server this test session starts on a free port, logging to ``self.log``."""
+
+    def __init__(self, log: Path) -> None:
+        self.port = free_port()
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _launch(self, command: list[str], what: str, deadline_s: float) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        if not wait_port("127.0.0.1", self.port, deadline_s):
+            raise RuntimeError(f"{what} did not start: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class NatsServer(ServerProcess):
     """A private nats-server with JetStream on a free port and its own store folder.
 
     Tests that restart the server, or that use the names a rendered project gives its
@@ -182,10 +206,8 @@ class NatsServer:
             unavailable("nats-server (Debian package nats-server)")
             raise AssertionError("unreachable")
         self.binary = binary
-        self.port = free_port()
         self.store = Path(tempfile.mkdtemp(prefix="nats-store-"))
-        self.log = self.store.with_name(self.store.name + ".log")
-        self.proc: subprocess.Popen[bytes] | None = None
+        super().__init__(self.store.with_name(self.store.name + ".log"))
 
     @property
     def url(self) -> str:
@@ -193,24 +215,8 @@ class NatsServer:
 
     def start(self) -> NatsServer:
         args = ["-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)]
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [self.binary, *args],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        if not wait_port("127.0.0.1", self.port, 30):
-            raise RuntimeError(f"nats-server did not start: {self.log.read_text()[-2000:]}")
+        self._launch([self.binary, *args], "nats-server", 30)
         return self
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
     def restart(self, down_s: float) -> None:
         """Stop the server, wait, start it again on the same port and store (a broker restart).
@@ -245,7 +251,7 @@ MOTO_ENV = {
 }
 
 
-class MotoServer:
+class MotoServer(ServerProcess):
     """``moto_server`` (PyPI moto[server]) on a free port: SNS and SQS in memory.
 
     Its state lives in its process: a restart loses every topic, queue and message, so it
@@ -258,33 +264,16 @@ class MotoServer:
             unavailable("moto_server (PyPI moto[server])")
             raise AssertionError("unreachable")
         self.binary = binary
-        self.port = free_port()
-        self.log = Path(tempfile.mkstemp(prefix="moto-", suffix=".log")[1])
-        self.proc: subprocess.Popen[bytes] | None = None
+        super().__init__(Path(tempfile.mkstemp(prefix="moto-", suffix=".log")[1]))
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> MotoServer:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [str(self.binary), "-H", "127.0.0.1", "-p", str(self.port)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        if not wait_port("127.0.0.1", self.port, 60):
-            raise RuntimeError(f"moto_server did not start: {self.log.read_text()[-2000:]}")
+        command = [str(self.binary), "-H", "127.0.0.1", "-p", str(self.port)]
+        self._launch(command, "moto_server", 60)
         return self
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 @contextlib.contextmanager
