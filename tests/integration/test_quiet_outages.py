@@ -67,7 +67,9 @@ def written_since(log: Path, offset: int) -> list[str]:
     return log.read_bytes()[offset:].decode(errors="replace").splitlines()
 
 
-@pytest.mark.parametrize("name", tuple(broker_profiles()))
+# SNS/SQS (moto) is not here yet: its outage is a network cut in front of moto, which this
+# test does not build (issue 16); its consumer's receive loop says when SQS goes and returns.
+@pytest.mark.parametrize("name", [name for name in broker_profiles() if name != "sns-sqs"])
 def test_an_outage_after_start_up_is_one_line_down_and_one_line_back(
     name: str, tmp_path: Path
 ) -> None:

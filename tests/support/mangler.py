@@ -256,15 +256,25 @@ class RabbitStreamMangler(Mangler):
 
     def _open(self) -> None:
         self.connection = pika.BlockingConnection(pika.URLParameters(self.url))
-        self.reader = self.connection.channel()
-        self.reader.basic_qos(prefetch_count=500)  # a stream consumer must set one
 
         def tap(channel: Any, method: Any, properties: Any, body: bytes) -> None:
             if MARK not in (properties.headers or {}):  # not our own copy coming round
                 self.tapped.append((body, None))
             channel.basic_ack(method.delivery_tag)
 
-        self.reader.basic_consume(self.stream, tap, arguments={"x-stream-offset": "next"})
+        # Just after a broker restart a stream answers 404 ("down or inaccessible") until
+        # its replica is back: a closed channel, so try again on a new one for a while.
+        end = time.monotonic() + 60
+        while True:
+            self.reader = self.connection.channel()
+            self.reader.basic_qos(prefetch_count=500)  # a stream consumer must set one
+            try:
+                self.reader.basic_consume(self.stream, tap, arguments={"x-stream-offset": "next"})
+                break
+            except pika.exceptions.ChannelClosedByBroker as exc:
+                if exc.reply_code != 404 or time.monotonic() > end:
+                    raise
+                time.sleep(1)
         self.writer = self.connection.channel()
         self.writer.confirm_delivery()
 
