@@ -306,7 +306,13 @@ def phase(load: Load, faults: Callable[[Load], None], mangler: Mangler | None) -
         # and once the mangler looked the consumer's queue up before the consumer made it.
         pytest.param(
             "sns-sqs",
-            marks=pytest.mark.skip(reason="issue 16: the SNS/SQS fault run does not pass yet"),
+            # Run, and expected to fail until issue 16 mends it: strict, so a pass is reported
+            # and the mark must then go.
+            marks=pytest.mark.xfail(
+                raises=AssertionError,
+                strict=True,
+                reason="issue 16: the SNS/SQS fault run does not pass yet",
+            ),
         ),
     ],
 )
