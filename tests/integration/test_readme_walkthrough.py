@@ -120,7 +120,10 @@ def test_readme_walkthrough(broker: str, tmp_path: Path) -> None:
                     return seen if json.loads(seen)["source"] == "replica" else ""
 
                 body = eventually(from_replica, 30)
-                assert body, f"{command} never answered from the replica"
+                assert body, (
+                    f"{command} never answered from the replica\n"
+                    + log.read_text(errors="replace")[-6000:]
+                )
             elif command.endswith("/metrics"):
                 assert "replica_" in body
         assert entity_id, "the walkthrough never created a user"
