@@ -25,7 +25,7 @@ from pathlib import Path
 
 from cookiecutter.main import cookiecutter
 
-from bench.pipeline import BROKERS, Run, _metered, outbox_run, pipeline_run
+from bench.pipeline import BROKERS, Run, _metered, broker_process, outbox_run, pipeline_run
 from bench.stack import ALL_PATTERNS, ROOT, Pipeline, broker, infra
 
 RUNS = {"PUT max": pipeline_run, "outbox max": outbox_run, "PUT 100": pipeline_run}
@@ -68,9 +68,10 @@ async def _rounds(name: str, pipelines: dict[str, Pipeline], rounds: int) -> dic
     for _ in range(rounds):
         for revision, pipeline in pipelines.items():
             pids = {part: pipeline.processes[part].pid for part in ("owner", "relay", "consumer")}
+            server = broker_process(name, pipeline.broker_url)
             for label, run in RUNS.items():
                 load = 100 if label.endswith("100") else None
-                done = await _metered(name, pids, load, run(pipeline, load))
+                done = await _metered(server, pids, load, run(pipeline, load))
                 runs.setdefault(f"{revision} {label}", []).append(done)
     return runs
 

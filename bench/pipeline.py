@@ -1,5 +1,6 @@
-"""The generated event pipeline against raw broker clients, on RabbitMQ, Kafka (tansu) and
-NATS JetStream.
+"""The generated event pipeline against raw broker clients, on RabbitMQ, Kafka (tansu),
+NATS JetStream, RabbitMQ streams and Amazon SNS/SQS (moto's server, a stand-in: its
+figures say nothing about AWS).
 
 Pipeline: owner API (HTTP PUT) -> outbox -> relay -> broker -> consumer -> replica row,
 four real processes on PostgreSQL, rendered from the template with every pattern. Each
@@ -15,18 +16,25 @@ difference, throughput the count over first change to last row. Two ways in:
 
 Baselines, same run, same broker:
 
-- the naive dual-write (bench/naive_service.py): the same work done by hand without the
-  guarantees, on the same framework, database and broker client; PUTs to its owner, lag
-  and throughput measured on its replica table as on the pipeline's;
-- raw clients: aio-pika / aiokafka / nats-py publishing the same envelopes (persistent
-  with publisher confirms / ``acks=all`` / stored by a stream, with ``Nats-Msg-Id``) and
-  consuming them (ack per message / group consumer / durable pull consumer, ack per
-  message). Lag: envelope ``time`` to receipt.
+- the naive dual-write (bench/naive_service.py), on RabbitMQ, Kafka and NATS only: the
+  same work done by hand without the guarantees, on the same framework, database and
+  broker client; PUTs to its owner, lag and throughput measured on its replica table as on
+  the pipeline's;
+- raw clients publishing the same envelopes and consuming them; lag: envelope ``time`` to
+  receipt. aio-pika on RabbitMQ (persistent, publisher confirms; ack per message), aiokafka
+  (``acks=all``; group consumer), nats-py (stored by a stream, with ``Nats-Msg-Id``;
+  durable pull consumer, ack per message), aio-pika on a RabbitMQ stream (persistent,
+  publisher confirms; read from the first offset with a prefetch, ack per message) and
+  aiobotocore on SNS/SQS (a FIFO topic, entity id as message group, event id as
+  de-duplication id, fanned out with raw delivery to a FIFO queue; one long-polling
+  receiver, ten at a time, deleting each batch).
 
 Targets (issue 18), end to end: throughput >= 70% of the naive dual-write's; lag p99
 <= 50 ms at 100 events/s and <= 100 ms at half the pipeline's unthrottled rate (or the
 raw client's p99 plus 50 ms where the raw client alone is slower); CPU per event: the
-owner's PUT <= 2 ms, the whole pipeline <= 5 ms (RabbitMQ) and <= 4 ms (Kafka).
+owner's PUT <= 2 ms, the whole pipeline <= 5 ms (RabbitMQ) and <= 4 ms (Kafka). They are
+for RabbitMQ, Kafka and NATS; RabbitMQ streams and SNS/SQS are compared with their raw
+client only.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import asyncpg
@@ -85,11 +94,23 @@ class Run:
     cpu: dict[str, float] = field(default_factory=dict)  # CPU ms per event, by part
 
 
-#: How each broker's server processes are named on their command line.
-#: (The private nats-server by its store folder: the shared one on 4222 is not measured.)
-BROKER_PROCESS = {"rabbitmq": "beam", "kafka": "tansu", "nats": "nats-store-"}
-#: The brokers measured, all by default; ``BENCH_BROKERS=nats`` (comma-separated) picks some.
-BROKERS = tuple(os.environ.get("BENCH_BROKERS", "rabbitmq,kafka,nats").split(","))
+#: What each broker's server processes have on their command line (arguments joined by
+#: spaces), ``{port}`` being the port of the benchmark's broker URL. The private
+#: nats-server by its store folder, the private moto server by its port: the shared
+#: nats-server on 4222 and other runs' moto servers are not measured. RabbitMQ streams are
+#: served by the same RabbitMQ node.
+BROKER_PROCESS = {
+    "rabbitmq": "beam",
+    "kafka": "tansu",
+    "nats": "nats-store-",
+    "rabbitmq-streams": "beam",
+    "sns-sqs": "moto_server -H 127.0.0.1 -p {port} ",
+}
+#: The brokers bench/naive_service.py implements, which are also the brokers issue 18 set
+#: its targets for; the others are compared with their raw client only.
+NAIVE_BROKERS = ("rabbitmq", "kafka", "nats")
+#: No naive dual-write to compare with, said where its figures would be.
+NO_NAIVE = "no naive baseline for this broker"
 #: The parts of a run whose CPU is counted, in the order data flows.
 CPU_PARTS = ("load generator", "owner", "relay", "broker", "consumer", "PostgreSQL")
 
@@ -408,7 +429,135 @@ async def raw_nats(url: str, load: int | None) -> Run:
         await connection.close()
 
 
-RAW = {"rabbitmq": raw_rabbitmq, "kafka": raw_kafka, "nats": raw_nats}
+async def raw_rabbitmq_streams(url: str, load: int | None) -> Run:
+    import aio_pika
+
+    count, prefix = _count(load), f"r{uuid.uuid4().hex[:8]}-"
+    receipts = _Receipts(count)
+    publisher = await aio_pika.connect(url)
+    subscriber = await aio_pika.connect(url)
+    try:
+        channel = await publisher.channel()  # publisher confirms are on by default
+        # A stream, as the generated owner declares it (durable; streams refuse auto-delete).
+        arguments: dict[str, Any] = {"x-queue-type": "stream"}
+        stream = await channel.declare_queue(
+            f"bench.raw.{prefix}", durable=True, arguments=arguments
+        )
+        reading = await subscriber.channel()
+        # A stream consumer must bound its unacknowledged messages.
+        await reading.set_qos(prefetch_count=CONCURRENCY)
+        queue = await reading.declare_queue(stream.name, durable=True, arguments=arguments)
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            receipts.add(message.body)
+            await message.ack()
+
+        async def publish(i: int) -> None:
+            body = json.dumps(envelope(i, prefix)).encode()
+            await channel.default_exchange.publish(
+                aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                routing_key=stream.name,
+            )
+
+        tag = await queue.consume(on_message, arguments={"x-stream-offset": "first"})
+        try:
+            offered = await _paced(count, load, publish)
+            return await receipts.run(offered)
+        finally:
+            # The consumer first: a stream deleted under it is logged as a cancellation.
+            await queue.cancel(tag)
+            await stream.delete(if_unused=False, if_empty=False)
+    finally:
+        await publisher.close()
+        await subscriber.close()
+
+
+async def raw_sns_sqs(url: str, load: int | None) -> Run:
+    from aiobotocore.session import get_session
+
+    count, prefix = _count(load), f"r{uuid.uuid4().hex[:8]}"
+    receipts = _Receipts(count)
+    # moto takes any credentials: the dummy ones, so that no real key is ever sent anywhere.
+    aws = {
+        "endpoint_url": url,
+        "region_name": infra.MOTO_ENV["AWS_REGION"],
+        "aws_access_key_id": infra.MOTO_ENV["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": infra.MOTO_ENV["AWS_SECRET_ACCESS_KEY"],
+    }
+    session = get_session()
+    async with (
+        session.create_client("sns", **aws) as sns,
+        session.create_client("sqs", **aws) as sqs,
+    ):
+        # FIFO, as the generated code: a FIFO topic fanned out to a FIFO queue (raw delivery).
+        name = f"bench-raw-{prefix}.fifo"
+        topic = (await sns.create_topic(Name=name, Attributes={"FifoTopic": "true"}))["TopicArn"]
+        queue = (await sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"}))[
+            "QueueUrl"
+        ]
+        try:
+            found = await sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+            # No queue policy: moto delivers without one (AWS needs one letting the topic send).
+            await sns.subscribe(
+                TopicArn=topic,
+                Protocol="sqs",
+                Endpoint=found["Attributes"]["QueueArn"],
+                Attributes={"RawMessageDelivery": "true"},
+            )
+
+            async def consume() -> None:
+                # One long-polling receiver, ten at a time, deleting each batch once read.
+                while True:
+                    answer = await sqs.receive_message(
+                        QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=20
+                    )
+                    messages = answer.get("Messages", [])
+                    for message in messages:
+                        receipts.add(message["Body"].encode())
+                    if messages:
+                        entries = [
+                            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                            for n, m in enumerate(messages)
+                        ]
+                        await sqs.delete_message_batch(QueueUrl=queue, Entries=entries)
+
+            reader = asyncio.create_task(consume())
+
+            async def publish(i: int) -> None:
+                event = envelope(i, prefix + "-")
+                # As the relay: the entity id orders, the event id de-duplicates.
+                await sns.publish(
+                    TopicArn=topic,
+                    Message=json.dumps(event),
+                    MessageGroupId=event["subject"],
+                    MessageDeduplicationId=event["id"],
+                )
+
+            offered = await _paced(count, load, publish)
+            try:
+                return await receipts.run(offered)
+            finally:
+                reader.cancel()
+        finally:
+            await sqs.delete_queue(QueueUrl=queue)
+            await sns.delete_topic(TopicArn=topic)
+
+
+RAW = {
+    "rabbitmq": raw_rabbitmq,
+    "kafka": raw_kafka,
+    "nats": raw_nats,
+    "rabbitmq-streams": raw_rabbitmq_streams,
+    "sns-sqs": raw_sns_sqs,
+}
+#: The brokers measured, every one with a raw client by default; ``BENCH_BROKERS=nats``
+#: (comma-separated) picks some.
+BROKERS = tuple(os.environ.get("BENCH_BROKERS", ",".join(RAW)).split(","))
+
+
+def broker_process(name: str, url: str) -> str:
+    """What the command line of the server of broker ``name`` at ``url`` holds."""
+    return BROKER_PROCESS[name].format(port=urlsplit(url).port)
 
 
 # --- the naive dual-write -----------------------------------------------------------------
@@ -467,43 +616,46 @@ class Naive:
 # --- the benchmark ----------------------------------------------------------------------
 
 
-def _cpu_now(broker_name: str, pids: dict[str, int]) -> dict[str, float]:
+def _cpu_now(server: str, pids: dict[str, int]) -> dict[str, float]:
     """CPU seconds used so far by each part (this process is the load generator and, for
-    the raw runs, the raw clients too)."""
+    the raw runs, the raw clients too); ``server``: see :func:`broker_process`."""
     used = {name: cpu_seconds(pid) for name, pid in pids.items()}
-    used["broker"] = cpu_seconds_of(BROKER_PROCESS[broker_name])
+    used["broker"] = cpu_seconds_of(server)
     used["PostgreSQL"] = cpu_seconds_of("postgres")
     used["load generator"] = time.process_time()
     return used
 
 
-async def _metered(name: str, pids: dict[str, int], load: int | None, run: Awaitable[Run]) -> Run:
-    """``run``, with the CPU milliseconds each part spent per event."""
-    before = _cpu_now(name, pids)
+async def _metered(server: str, pids: dict[str, int], load: int | None, run: Awaitable[Run]) -> Run:
+    """``run``, with the CPU milliseconds each part spent per event; ``server``: the broker's
+    server processes, as :func:`broker_process` names them."""
+    before = _cpu_now(server, pids)
     result = await run
-    after = _cpu_now(name, pids)
+    after = _cpu_now(server, pids)
     per_event = {part: (after[part] - used) * 1000 / _count(load) for part, used in before.items()}
     return replace(result, cpu=per_event)
 
 
 async def _measure(
-    name: str, url: str, pipeline: Pipeline, naive: Naive, rounds: int
+    name: str, url: str, pipeline: Pipeline, naive: Naive | None, rounds: int
 ) -> dict[str, list[Run]]:
-    """Pipeline, naive dual-write and raw runs per load level, taking turns, ``rounds`` times."""
-    raw = RAW[name]
+    """Pipeline, naive dual-write (if the broker has one) and raw runs per load level, taking
+    turns, ``rounds`` times."""
+    raw, server = RAW[name], broker_process(name, url)
     pids = {part: pipeline.processes[part].pid for part in ("owner", "relay", "consumer")}
-    naive_pids = {part: process.pid for part, process in naive.processes.items()}
     runs: dict[str, list[Run]] = {}
     for _ in range(rounds):
         for load in LOADS:
             level = "max" if load is None else str(load)
-            ours = await _metered(name, pids, load, pipeline_run(pipeline, load))
+            ours = await _metered(server, pids, load, pipeline_run(pipeline, load))
             runs.setdefault(f"pipeline {level}", []).append(ours)
-            by_hand = await _metered(name, naive_pids, load, naive.run(load))
-            runs.setdefault(f"naive {level}", []).append(by_hand)
-            fed = await _metered(name, pids, load, outbox_run(pipeline, load))
+            if naive is not None:
+                naive_pids = {part: process.pid for part, process in naive.processes.items()}
+                by_hand = await _metered(server, naive_pids, load, naive.run(load))
+                runs.setdefault(f"naive {level}", []).append(by_hand)
+            fed = await _metered(server, pids, load, outbox_run(pipeline, load))
             runs.setdefault(f"outbox {level}", []).append(fed)
-            theirs = await _metered(name, {}, load, raw(url, load))
+            theirs = await _metered(server, {}, load, raw(url, load))
             runs.setdefault(f"raw {level}", []).append(theirs)
     return runs
 
@@ -513,25 +665,32 @@ def measure_broker(name: str, rounds: int) -> dict[str, list[Run]]:
     with tempfile.TemporaryDirectory(prefix=f"bench-pipeline-{name}-") as scratch:
         out = Path(scratch)
         project = render_project(out, patterns=ALL_PATTERNS, broker=name)
-        with broker(name) as url, _databases() as databases:
+        with_naive = name in NAIVE_BROKERS
+        with broker(name) as url, _databases(with_naive) as databases:
             ours = {part: databases[part] for part in ("owner", "consumer")}
             pipeline = Pipeline(project, url, ours, log_dir=out)
-            theirs = {part: databases[f"naive-{part}"] for part in ("owner", "consumer")}
-            naive = Naive(name, url, theirs, log_dir=out)
+            naive = None
+            if with_naive:
+                theirs = {part: databases[f"naive-{part}"] for part in ("owner", "consumer")}
+                naive = Naive(name, url, theirs, log_dir=out)
             try:
                 pipeline.start("owner", "relay", "consumer")
-                naive.start()
+                if naive is not None:
+                    naive.start()
                 # One unmeasured run each lets every process connect and warm up.
                 asyncio.run(pipeline_run(pipeline, 100))
-                asyncio.run(naive.run(100))
+                if naive is not None:
+                    asyncio.run(naive.run(100))
                 return asyncio.run(_measure(name, url, pipeline, naive, rounds))
             finally:
-                naive.stop()
+                if naive is not None:
+                    naive.stop()
                 pipeline.stop_all()
 
 
-def _databases() -> Any:
-    return infra.postgres_databases("owner", "consumer", "naive-owner", "naive-consumer")
+def _databases(with_naive: bool) -> Any:
+    naive = ("naive-owner", "naive-consumer") if with_naive else ()
+    return infra.postgres_databases("owner", "consumer", *naive)
 
 
 def _cell(values: list[float], scale: float, digits: int = 0) -> str:
@@ -551,17 +710,18 @@ def section(results: dict[str, dict[str, list[Run]]], rounds: int) -> str:
     lines = [
         "## Event pipeline against the naive dual-write and raw broker clients" + some,
         "",
-        f"{machine()}; {rounds} rounds, the pipeline's two ways in, the naive dual-write and "
-        f"the raw clients taking turns at each load; {SECONDS:g} s of events per offered load, "
-        f"at most {MAX_EVENTS} (and {MAX_EVENTS} unthrottled), at most {CONCURRENCY} in "
-        "flight. `offered` is what was asked; the load generator's achieved rate is in the "
-        "`sent/s` columns. Cells: median (min-max) over the rounds. End to end, the load "
-        "generator PUTs to the owner's HTTP API; from the outbox on, it commits the outbox "
-        "rows such PUTs would commit, so the relay, the broker and the consumer are measured "
-        "on their own: what the raw clients stand in for. The naive dual-write "
-        "(bench/naive_service.py) is the same work without the guarantees, on the same "
-        "framework, database and broker client: its PUT upserts the row, commits, and "
-        "publishes the event itself; its consumer upserts what it receives.",
+        f"{machine()}; {rounds} rounds, the pipeline's two ways in, the naive dual-write "
+        "(where the broker has one) and the raw clients taking turns at each load; "
+        f"{SECONDS:g} s of events per offered load, at most {MAX_EVENTS} (and {MAX_EVENTS} "
+        f"unthrottled), at most {CONCURRENCY} in flight. `offered` is what was asked; the "
+        "load generator's achieved rate is in the `sent/s` columns. Cells: median (min-max) "
+        "over the rounds. End to end, the load generator PUTs to the owner's HTTP API; from "
+        "the outbox on, it commits the outbox rows such PUTs would commit, so the relay, the "
+        "broker and the consumer are measured on their own: what the raw clients stand in "
+        "for. The naive dual-write (bench/naive_service.py) is the same work without the "
+        "guarantees, on the same framework, database and broker client: its PUT upserts the "
+        "row, commits, and publishes the event itself; its consumer upserts what it "
+        f"receives. It exists for {', '.join(NAIVE_BROKERS)} only.",
         "",
         "**End to end, against the naive dual-write (both take PUTs over HTTP):**",
         "",
@@ -570,6 +730,9 @@ def section(results: dict[str, dict[str, list[Run]]], rounds: int) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, runs in results.items():
+        if "naive max" not in runs:
+            lines.append(f"| {name} | {NO_NAIVE} |")
+            continue
         for load in LOADS:
             level = "max" if load is None else str(load)
             ours, naive = runs[f"pipeline {level}"], runs[f"naive {level}"]
@@ -590,7 +753,22 @@ def section(results: dict[str, dict[str, list[Run]]], rounds: int) -> str:
                 ours, raw = runs[f"{kind} {level}"], runs[f"raw {level}"]
                 lines.append(_compared(name, load, ours, raw, with_relay=True))
     lines += ["", "Targets (issue 18), end to end: " + "; ".join(verdicts(results)) + "."]
+    if "sns-sqs" in results:
+        lines += ["", MOTO_CAVEAT]
     return "\n".join([*lines, "", cpu_table(results)])
+
+
+#: What the SNS/SQS figures are (and are not) about.
+MOTO_CAVEAT = (
+    "**SNS/SQS is measured against moto in server mode** (`moto_server`, a private one on a "
+    "free port), a stand-in for Amazon SNS and SQS that keeps everything in one Python "
+    "process's memory, **not against AWS**: its figures say how the code behaves on moto, "
+    "and nothing about latency or throughput on AWS, where every publish, receive and delete "
+    "is an HTTPS call to the region. The relay publishes one event at a time, the raw client "
+    f"up to {CONCURRENCY} at once (as on every broker): moto's server spends more CPU per "
+    "event on concurrent requests, so where the pipeline outpaces the raw client here, that "
+    "is moto's doing, not a property of SNS/SQS."
+)
 
 
 def _compared(
@@ -638,6 +816,12 @@ def verdicts(results: dict[str, dict[str, list[Run]]]) -> list[str]:
         said.append(f"{label} {value} **{'met' if met else 'NOT met'}**")
 
     for name, runs in results.items():
+        if name not in NAIVE_BROKERS:
+            said.append(
+                f"{name}: {NO_NAIVE} and no target of issue 18 (the pipeline is compared "
+                "with the raw client only, in the tables above)"
+            )
+            continue
         ours_max = runs["pipeline max"]
         ratio = _median(ours_max, "throughput") / _median(runs["naive max"], "throughput")
         judge(
@@ -695,6 +879,9 @@ def cpu_table(results: dict[str, dict[str, list[Run]]]) -> str:
     ]
     for name, runs in results.items():
         for kind in (*WAYS_IN, "naive", "raw"):
+            if f"{kind} max" not in runs:
+                lines.append(f"| {name} | {RUN_NAMES[kind]} | {NO_NAIVE} |")
+                continue
             chosen = runs[f"{kind} max"]
             parts = {p: statistics.median(r.cpu.get(p, 0.0) for r in chosen) for p in CPU_PARTS}
             total = sum(parts.values())

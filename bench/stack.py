@@ -76,12 +76,16 @@ def cpu_seconds(pid: int) -> float:
 
 
 def cpu_seconds_of(word: str) -> float:
-    """CPU seconds of every process whose command line contains ``word`` (a server's workers)."""
+    """CPU seconds of every process whose command line contains ``word`` (a server's workers).
+
+    The command line's arguments are joined by spaces, each one followed by one, so that
+    ``word`` may span arguments (``-p 5000 `` is port 5000, not 50001).
+    """
     total = 0.0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                command = (entry / "cmdline").read_bytes()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
             except OSError:
                 continue
             if word.encode() in command:
