@@ -68,9 +68,26 @@ async def test_a_duplicate_moves_the_offset_on_without_a_second_effect(
 ) -> None:
     event = raw(make_event, "d1")
     assert await consumer.handle(event, offset=4) == "applied"
-    assert await consumer.handle(event, offset=9) == "duplicate"
-    assert await offset_of(consumer) == 9
+    assert await consumer.handle(event, offset=5) == "duplicate"
+    assert await offset_of(consumer) == 5
     assert await rows(consumer, ProcessedMessage) == 1
+
+
+async def test_a_message_that_never_reached_the_consumer_holds_the_offset_until_it_comes_again(
+    consumer: Any, make_event: Any
+) -> None:
+    # 41 was handed out, but its handler was cancelled (the connection dropped) before it
+    # reached the consumer: 42 is applied, and the stream must hand 41 out again.
+    after_gap = raw(make_event, "g2")
+    assert await consumer.handle(raw(make_event, "g0"), offset=40) == "applied"
+    assert await consumer.handle(after_gap, offset=42) == "applied"
+    assert await offset_of(consumer) == 40
+    assert consumer.position == {"x-stream-offset": 41}  # where the reconnection resumes
+    # The renewed subscription hands out 41 and 42 again.
+    assert await consumer.handle(raw(make_event, "g1"), offset=41) == "applied"
+    assert await consumer.handle(after_gap, offset=42) == "duplicate"
+    assert await offset_of(consumer) == 42
+    assert consumer.position == {"x-stream-offset": 43}
 
 
 async def test_poison_is_parked_and_the_offset_moves_past_it(

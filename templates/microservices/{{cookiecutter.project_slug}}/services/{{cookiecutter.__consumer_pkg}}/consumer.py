@@ -27,8 +27,9 @@ Each message is handled so that the consumer keeps going whatever arrives:
 
 The stream hands each message out once: the offset of the last message applied is written
 in the batch's transaction (``stream_offsets``), the consumer starts after it, and a batch
-that fails is retried before any message after it, so that offset never passes a message
-not yet recorded.
+that fails is retried before any message after it, and the offset only moves on over
+offsets all written (never over a message that did not reach the consumer), so that it
+never passes a message not yet recorded.
 {%- endif %}
 """
 
@@ -146,6 +147,10 @@ class Consumer:
     #: The subscription's arguments: where it reads the stream from (``prepare`` sets it from
     #: the database; moved on after each batch, so that a reconnection resumes there).
     position: dict[str, Any] = field(default_factory=lambda: messaging.start_at(None))
+    #: The offset to record next (None: the first the stream hands out), and the offsets
+    #: written beyond it (see ``_reached``).
+    _next: int | None = field(default=None, init=False, repr=False)
+    _above: set[int] = field(default_factory=set, init=False, repr=False)
 {%- endif %}
     _pending: list[Pending] = field(default_factory=list, init=False, repr=False)
     _writer: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
@@ -165,6 +170,36 @@ class Consumer:
             self._writer = asyncio.create_task(self._write_pending())
         return await done
 
+{%- if tracked %}
+
+    def resume_after(self, offset: int | None) -> None:
+        """Read the stream after ``offset`` (None: from the first), from now and after a reconnection."""
+        self._next = None if offset is None else offset + 1
+        self.position.update(messaging.start_at(offset))
+
+    def _reached(self, offsets: list[int | None]) -> tuple[int | None, set[int]]:
+        """The offset to record once a batch of messages at ``offsets`` has its outcomes
+        (None: it does not move on), and the offsets then written beyond it.
+
+        Messages reach ``handle`` out of stream order (FastStream gives each a task of its
+        own), and one the stream handed out may never reach it (FastStream cancels handlers
+        when the connection drops, some before they got here). So the offset recorded moves
+        on only over offsets all written: at a gap it stays put, and the subscription renewed
+        on reconnection hands the missing message out again, with what followed it (which
+        the inbox then drops).
+        """
+        new = {o for o in offsets if o is not None and (self._next is None or o >= self._next)}
+        written = self._above | new
+        start = self._next if self._next is not None else min(written, default=None)
+        if start is None:
+            return None, written
+        upto = start
+        while upto in written:
+            written.discard(upto)
+            upto += 1
+        return (None if upto == start else upto - 1), written
+{%- endif %}
+
     async def _write_pending(self) -> None:
 {%- if tracked %}
         failures = 0
@@ -172,7 +207,10 @@ class Consumer:
         while self._pending:
             batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
 {%- if tracked %}
-            offsets = [offset for _, _, offset, _ in batch]
+            reached, above = self._reached([offset for _, _, offset, _ in batch])
+            # Recorded with the batch's last outcome, when every message of it has one.
+            offsets: list[int | None] = [None] * len(batch)
+            offsets[-1] = reached
 {%- endif %}
             try:
                 outcomes = await self.handle_batch([(raw, key) for raw, key, *_ in batch]{% if tracked %}, offsets{% endif %})
@@ -198,9 +236,9 @@ class Consumer:
                 raise
 {%- if tracked %}
             failures = 0
-            read = [offset for offset in offsets if offset is not None]
-            if read:
-                self.position.update(messaging.start_at(max(read)))
+            self._above = above
+            if reached is not None:
+                self.resume_after(reached)
 {%- endif %}
             for (*_, done), outcome in zip(batch, outcomes, strict=True):
                 if not done.done():  # its handler may have been cancelled meanwhile
@@ -317,7 +355,7 @@ async def prepare(consumer: Consumer) -> bool:
     await consumer.db.create_all()
 {%- if tracked %}
     async with consumer.db.sessions() as session:
-        consumer.position.update(messaging.start_at(await stored_offset(session, messaging.STREAM.name)))
+        consumer.resume_after(await stored_offset(session, messaging.STREAM.name))
 {%- endif %}
 {%- if cookiecutter.__replica %}
     async with consumer.db.sessions() as session:
