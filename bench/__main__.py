@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 
-NAMES = ("cli", "new", "pipeline", "reads", "growth", "check", "owner_call")
+NAMES = ("cli", "new", "relevance", "pipeline", "reads", "growth", "check", "owner_call")
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
 
