@@ -13,6 +13,7 @@ from tests.support import infra
 from tests.support.processes import ServiceProcess, uvicorn, wait_http
 from tests.support.projects import (
     ALL_PATTERNS,
+    broker_profiles,
     render_project,
     run,
     schemathesis_finds_no_server_error,
@@ -22,7 +23,7 @@ from tests.support.projects import (
 ASYNCAPI_VALIDATOR = Path(__file__).parent / "asyncapi"
 
 
-@pytest.fixture(scope="module", params=["kafka", "rabbitmq", "nats", "rabbitmq-streams"])
+@pytest.fixture(scope="module", params=list(broker_profiles()))
 def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project with every pattern, rendered once per broker."""
     out = tmp_path_factory.mktemp(f"validators-{request.param}")
