@@ -3,8 +3,9 @@
 Phase 1: owner, relay and a v1 consumer run; changes flow; a v2 producer (an independent
 client) publishes an event with an added optional field, which the v1 consumer applies.
 Phase 2: a second render of the consumer (``order-service-v2``: new Kafka group, new
-RabbitMQ queue) reads v2 and upcasts v1; replayed every event (Kafka: the topic from the
-earliest offset; RabbitMQ: a tap captured them in phase 1), it builds the same replica.
+RabbitMQ queue) reads v2 and upcasts v1; replayed every event (Kafka, NATS and RabbitMQ
+streams: from the first offset; RabbitMQ: a tap captured them in phase 1), it builds the
+same replica.
 
 The RabbitMQ exchange is shared with other tests, so only this run's entities are compared,
 and the consumers have names of their own (no competing for the usual queue).
@@ -117,7 +118,7 @@ def logged(pipeline: Pipeline, name: str, text: str) -> bool:
     return text in pipeline.process(name).tail(100_000)
 
 
-@pytest.mark.parametrize("broker", ["kafka", "rabbitmq", "nats"])
+@pytest.mark.parametrize("broker", ["kafka", "rabbitmq", "nats", "rabbitmq-streams"])
 def test_v1_reads_v2_and_v2_replays_v1_into_the_same_replica(broker: str, tmp_path: Path) -> None:
     v1_project, v2_project = (
         render_project(
@@ -210,6 +211,8 @@ def phase_one(v1: Pipeline, url: str, broker: str, run: str) -> int:
         clients.kafka_publish(url, v1.layout.channel, [(newcomer.encode(), body)])
     elif broker == "nats":
         clients.nats_publish(url, v1.layout.channel, [body])
+    elif broker == "rabbitmq-streams":  # appended to the stream (the default exchange)
+        clients.rabbit_publish(url, "", [(v1.layout.channel, body)])
     else:
         clients.rabbit_publish(url, v1.layout.channel, [(UPSERTED, body)])
 
