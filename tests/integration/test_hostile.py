@@ -24,7 +24,11 @@ import pytest
 
 from tests.support import infra
 from tests.support.pipeline import Layout, Pipeline, eventually
-from tests.support.projects import render_project, schemathesis_finds_no_server_error
+from tests.support.projects import (
+    broker_profiles,
+    render_project,
+    schemathesis_finds_no_server_error,
+)
 
 LAYOUT = Layout()
 ENTITIES = 30
@@ -145,12 +149,11 @@ def test_schemathesis_finds_no_server_error_on_postgresql(owner: Pipeline, proje
 
 
 def _refused_row(broker_name: str, entity_id: str) -> tuple[str, str]:
-    """An outbox row the broker will not take, as the relay would find it: for Kafka and
-    NATS an event of 2 MiB (over the producer's and the server's 1 MiB limits), for
-    RabbitMQ, queues or stream (whose limit, 128 MiB, no test should fill) a row that is
-    no JSON. The
-    owner's API refuses anything this large, so the row is written straight into its
-    outbox."""
+    """An outbox row the broker will not take, as the relay would find it: for Kafka, NATS
+    and SNS/SQS an event of 2 MiB (over the producer's and the server's 1 MiB limits, and
+    SNS's 256 KiB), for RabbitMQ, queues or stream (whose limit, 128 MiB, no test should
+    fill) a row that is no JSON. The owner's API refuses anything this large, so the row is
+    written straight into its outbox."""
     row_id = uuid.uuid4().hex
     if not broker_name.startswith("rabbitmq"):
         envelope = {
@@ -170,7 +173,7 @@ def _refused_row(broker_name: str, entity_id: str) -> tuple[str, str]:
     return row_id, '{"truncated": '
 
 
-@pytest.mark.parametrize("broker_name", ["kafka", "rabbitmq", "nats", "rabbitmq-streams"])
+@pytest.mark.parametrize("broker_name", broker_profiles())
 def test_a_refused_change_is_parked_and_every_other_entity_arrives(
     broker_name: str, tmp_path: Path
 ) -> None:
@@ -245,6 +248,7 @@ def test_a_refused_change_is_parked_and_every_other_entity_arrives(
                 "nats": "MaxPayload",
                 "rabbitmq": "JSONDecodeError",
                 "rabbitmq-streams": "JSONDecodeError",
+                "sns-sqs": "MessageTooLarge",
             }[broker_name]
             assert expected in parked["error"], parked
             relay_log = pipeline.process("relay").tail(20_000)
