@@ -184,6 +184,7 @@ class ProjectSpec(BaseModel):
                 "patterns": self.patterns,
                 "bff": self.bff,
                 "api": self.api,
+                "broker": self.broker,
             }
         )
         if problem is not None:

@@ -364,6 +364,17 @@ def together_problem(options: Mapping[str, Any]) -> Problem | None:
     for name, _ in options["fields"]:
         if name in ("id", id_field(options["entity"])):
             return "fields", f"field {name!r} is the entity's id, which is always present"
+    profile = broker_profiles().get(str(options.get("broker")))
+    if profile is not None:
+        limit = profile["max_name_length"]
+        longest = profile["dead_letters"]["address"].format(
+            consumer=consumer, entity=str(options["entity"]).lower()
+        )
+        if len(longest) > limit:
+            return "consumer/entity", (
+                f"make the queue name {longest!r} {len(longest)} characters long; "
+                f"{profile['title']} takes at most {limit}: choose shorter names"
+            )
     return None
 
 

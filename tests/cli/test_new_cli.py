@@ -689,3 +689,28 @@ def test_an_api_that_cannot_be_rendered_is_refused(
     assert err.startswith(f"advisor: error: {message}"), err
     assert len(err.strip().splitlines()) == 1
     assert not dest.exists()
+
+
+def test_names_too_long_for_the_brokers_queue_names_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 40 characters each, the most either may have: SQS takes 80 in a queue's name.
+    consumer, entity = (
+        "order-fulfilment-and-invoicing-service-a",
+        "CustomerAccountRegistrationRecordEntryA",
+    )
+    args = ["--patterns", "event,replica", "--consumer", consumer, "--entity", entity]
+    dest = tmp_path / "project"
+    code, _, err = run(
+        ["new", str(dest), *args, "--broker", "sns-sqs", "--no-input"], capsys, monkeypatch
+    )
+    assert code == 2
+    assert err.startswith("advisor: error: --consumer/--entity: "), err
+    assert "at most 80" in err and len(err.strip().splitlines()) == 1
+    assert not dest.exists()
+    # The same names fit the other brokers' limits.
+    code, _, err = run(
+        ["new", str(dest), *args, "--broker", "rabbitmq", "--no-input"], capsys, monkeypatch
+    )
+    assert code == 0, err
+    assert (dest / "services").is_dir()
