@@ -259,3 +259,4 @@ async def test_a_message_is_not_acknowledged_when_dead_lettering_it_fails(
             await deliver(broker, b"{not json")
     {{ part.settled() }}
 {%- endif %}
+{{ part.client_tests() }}
