@@ -24,7 +24,7 @@ PATTERN_SETS = ("api", "event", "event,replica", "sdk", "api,sdk")
 LONG_NAMES = {
     "name": "A project with a rather long name for its services",
     "owner": "customer-relationship-management-service",
-    "consumer": "order-fulfilment-and-invoicing-service",
+    "consumer": "order-fulfilment-and-invoicing-svc",  # SQS: queue names <= 80
     "entity": "CustomerAccountRegistration",
     "fields": "name,age:int,score:float,active:bool,a_rather_long_field_name_for_an_entity:str",
 }
