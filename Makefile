@@ -39,7 +39,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-## bench-smoke: the same, small and quick (< 3 min), to check the benchmarks still run
+## bench-smoke: the same, smaller (its pipeline part alone takes minutes), to check the benchmarks still run
 bench-smoke: $(STAMP)
 	BENCH_REPEAT=2 BENCH_SMOKE=1 $(BIN)/python -m bench
 
