@@ -27,7 +27,7 @@ README = ROOT / "README.md"
 #: README lines this test does not run, and why.
 NOT_RUN = {
     "make test": "the suite this test is part of",
-    "make bench": "benchmarks, 10-15 minutes on a quiet machine",
+    "make bench": "benchmarks, long, on a quiet machine",
     "make bench-smoke": "benchmarks, minutes",
 }
 PROMPT = re.compile(r"<rc=(\d+)> ")
