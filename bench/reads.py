@@ -199,10 +199,12 @@ def section(timings: list[Timing]) -> str:
         f"{http_ratio:.1f}x against the owner's API and {via_ratio:.1f}x against the "
         "consumer's own client path (medians): both sides pay the same hop into a uvicorn "
         "process and one primary-key read, so the difference is the owner hop the replica "
-        "saves, which the in-process rows isolate. There, what is left of a replica read is "
-        "the driver: a loopback round trip for asyncpg, a hop to its worker thread and back "
-        "for aiosqlite, against one HTTP call into a FastAPI process that makes such a read "
-        "too.",
+        "saves, which the in-process rows isolate. There, the views' read is one loopback "
+        "round trip on PostgreSQL (SQLAlchemy's async execution on asyncpg, with no BEGIN, "
+        "ROLLBACK or pre-ping), and on SQLite a lookup in the file by the synchronous driver "
+        "on the event loop's thread (no hop to aiosqlite's worker thread and back); a session "
+        "read pays those, and the owner call is an HTTP call into a FastAPI process that "
+        "makes such a read too.",
         "",
         f"Fail-fast p99 <= 5 ms with the breaker open: in the client {fast[0]:.2f} ms "
         f"(**{'met' if fast[0] <= 5 else 'NOT met'}**), through the consumer API "

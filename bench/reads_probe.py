@@ -3,10 +3,10 @@
 stdin: JSON ``{"database_url", "owner_url", "dead_url", "replica_ids", "owner_ids", "n"}``;
 stdout: JSON seconds per read for ``replica`` (a session on the local replica), ``sqlite``
 (the same rows in a SQLite replica, the template's default database), ``lean`` and
-``lean_sqlite`` (the same reads through ``app.read_replica``, the views' own path: a Core
-statement in autocommit, no session), ``client`` (the
-resilient client calling the owner) and ``fail_fast`` (the client once its breaker is open
-against ``dead_url``).
+``lean_sqlite`` (the same reads through ``reads.ReplicaReads``, the views' own path: on
+PostgreSQL a Core statement in autocommit without a pre-ping, on SQLite the synchronous
+driver on the event loop's thread), ``client`` (the resilient client calling the owner)
+and ``fail_fast`` (the client once its breaker is open against ``dead_url``).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 # The rendered project's consumer, on the path only when the benchmark runs this probe.
-from order_service.app import read_replica  # type: ignore[import-not-found]
 from order_service.client import UserClient  # type: ignore[import-not-found]
 from order_service.db import Database  # type: ignore[import-not-found]
 from order_service.models import UserReplica  # type: ignore[import-not-found]
+from order_service.reads import ReplicaReads  # type: ignore[import-not-found]
 from sqlalchemy import inspect, select
 
 BREAKER_THRESHOLD = 3
@@ -69,18 +69,17 @@ async def main(job: dict[str, Any]) -> dict[str, list[float]]:
 
         return read
 
-    def lean(database: Any) -> Callable[[str], Awaitable[object]]:
-        engine = database.engine.execution_options(isolation_level="AUTOCOMMIT")
-
+    def lean(reads: Any) -> Callable[[str], Awaitable[object]]:
         async def read(user_id: str) -> object:
-            row = await read_replica(engine, user_id)
+            row = await reads.get(user_id)
             assert row is not None, user_id
             return row
 
         return read
 
+    reads, lite_reads = ReplicaReads(db.url), ReplicaReads(lite.url)
     replica, sqlite = reader(db), reader(lite)
-    lean_replica, lean_sqlite = lean(db), lean(lite)
+    lean_replica, lean_sqlite = lean(reads), lean(lite_reads)
     try:
         await timed(20, job["replica_ids"], replica)  # warm the pools
         await timed(20, job["replica_ids"], sqlite)
@@ -103,6 +102,8 @@ async def main(job: dict[str, Any]) -> dict[str, list[float]]:
         await dead.aclose()
         await db.dispose()
         await lite.dispose()
+        await reads.dispose()
+        await lite_reads.dispose()
         scratch.cleanup()
 
 

@@ -80,6 +80,28 @@ def test_replica_reflects_every_change(pipeline: Pipeline) -> None:
     assert _lag_observations(pipeline.metrics()) > 0
 
 
+def test_replica_reads_outlive_connections_the_database_dropped(pipeline: Pipeline) -> None:
+    """The views' reads keep no pre-ping: a pooled connection PostgreSQL closed (a restart,
+    a failover) costs its read one retry on a new connection, never an error."""
+    (entity_id,) = _new_ids(1)
+    pipeline.put(entity_id, {"name": "Kept", "email": "kept@example.com"})
+
+    def replicated() -> bool:
+        return bool(pipeline.view(entity_id).json().get("source") == "replica")
+
+    assert eventually(replicated, 60), pipeline.logs()
+    url = pipeline.databases["consumer"]
+    dropped = infra.postgres_rows(
+        url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE datname = '{url.rsplit('/', 1)[1]}' AND pid <> pg_backend_pid()",
+    )
+    assert dropped, "the consumer held no connection to drop"
+    views = [pipeline.view(entity_id) for _ in range(5)]
+    assert [view.status_code for view in views] == [200] * 5, [view.text for view in views]
+    assert all(view.json()["source"] == "replica" for view in views)
+
+
 def test_the_relay_is_woken_by_the_outbox_not_by_its_poll(pipeline: Pipeline) -> None:
     """With the relay polling once a minute, each of four changes made one after another
     still reaches the replica within seconds: the outbox's trigger notified the relay."""

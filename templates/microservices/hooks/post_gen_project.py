@@ -54,7 +54,7 @@ PARTS = [
     ]),
     (EVENT and not REPLICA, [Path("tests") / "test_changes.py"]),
     (REPLICA, [
-        CONSUMER / "projector.py", CONSUMER / "bootstrap.py",
+        CONSUMER / "projector.py", CONSUMER / "bootstrap.py", CONSUMER / "reads.py",
         Path("tests") / "test_replica.py",
     ]),
     (REPLAY, [CONSUMER / "replay.py", Path("tests") / "test_stream_position.py"]),

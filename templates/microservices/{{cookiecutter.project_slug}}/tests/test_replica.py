@@ -120,3 +120,25 @@ async def test_the_view_reads_the_replica_and_metrics_show_the_lag(
     }
     assert "replica_staleness_seconds" in metrics
     assert "replica_replication_lag_seconds_count" in metrics
+
+
+async def test_the_views_read_a_sqlite_replica_without_waiting_for_the_projector(
+    consumer: Any, consumer_url: str, make_event: Any
+) -> None:
+    from sqlalchemy import text, update
+    from {{ cookiecutter.__consumer_pkg }}.reads import ReplicaReads
+
+    await consumer.handle(json.dumps(make_event(UPSERTED, "w1", 1, data())).encode())
+    reads = ReplicaReads(consumer_url)
+    try:
+        assert reads.local is not None  # a file: read on the event loop's thread
+        async with consumer.db.engine.begin() as writing:  # the projector, mid-transaction
+            mode = (await writing.execute(text("PRAGMA journal_mode"))).scalar()
+            assert mode == "wal"
+            changed = update({{ E }}Replica).where({{ E }}Replica.{{ e }}_id == "w1").values(version=2)
+            await writing.execute(changed)
+            row = await reads.get("w1")  # sees the last commit, without waiting for this one
+        assert row is not None and row["version"] == 1 and row["deleted"] is False
+        assert await reads.get("nobody") is None
+    finally:
+        await reads.dispose()

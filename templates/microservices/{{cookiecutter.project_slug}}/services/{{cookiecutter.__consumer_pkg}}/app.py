@@ -31,9 +31,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 {%- if cookiecutter.__event %}
 from sqlalchemy import {% if cookiecutter.__replica %}func, {% endif %}select
 {%- endif %}
-{%- if cookiecutter.__replica %}
-from sqlalchemy.ext.asyncio import AsyncEngine
-{%- endif %}
 
 {%- if cookiecutter.__client %}
 from {{ cookiecutter.__consumer_pkg }}.client import {{ E }}Client
@@ -44,27 +41,11 @@ from {{ cookiecutter.__consumer_pkg }}.db import Database
 {%- if cookiecutter.__replica %}
 from {{ cookiecutter.__consumer_pkg }}.metrics import REPLICA_STALENESS
 from {{ cookiecutter.__consumer_pkg }}.models import {{ E }}Replica
+from {{ cookiecutter.__consumer_pkg }}.reads import ReplicaReads
 {%- elif cookiecutter.__event %}
 from {{ cookiecutter.__consumer_pkg }}.models import {{ E }}Change
 {%- endif %}
 from {{ cookiecutter.__consumer_pkg }}.settings import Settings
-{%- if cookiecutter.__replica %}
-
-
-async def read_replica(engine: AsyncEngine, {{ e }}_id: str) -> dict[str, Any] | None:
-    """The replica's row of ``{{ e }}_id``, None if there is none.
-
-    The views' read path: one Core statement on a pooled connection, with no ORM session;
-    ``engine`` in autocommit (see create_app) spares the BEGIN and ROLLBACK round trips a
-    one-row read does not need.
-    """
-    query = select({{ E }}Replica.__table__).where(
-        {{ E }}Replica.{{ e }}_id == {{ e }}_id,
-    )
-    async with engine.connect() as connection:
-        row = (await connection.execute(query)).first()
-    return None if row is None else dict(row._mapping)
-{%- endif %}
 
 
 def create_app(
@@ -79,7 +60,7 @@ def create_app(
     db = Database(database_url or settings.database_url)
 {%- endif %}
 {%- if cookiecutter.__replica %}
-    reads = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+    reads = ReplicaReads(db.url)
 {%- endif %}
 {%- if cookiecutter.__client %}{{ api_part.make_client() }}{% endif %}
 
@@ -103,6 +84,9 @@ def create_app(
 {%- endif %}
 {%- if cookiecutter.__client %}
         await client.aclose()
+{%- endif %}
+{%- if cookiecutter.__replica %}
+        await reads.dispose()
 {%- endif %}
 {%- if cookiecutter.__event %}
         await db.dispose()
@@ -135,7 +119,7 @@ def create_app(
 
     @app.get("/{{ e }}s/{ {{- e }}_id}/view")
     async def view_{{ e }}({{ e }}_id: str) -> dict[str, Any]:
-        row = await read_replica(reads, {{ e }}_id)
+        row = await reads.get({{ e }}_id)
         if row is not None and row["deleted"]:
             raise HTTPException(status_code=404, detail="{{ E }} not found")
         if row is not None:
