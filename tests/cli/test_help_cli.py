@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -129,6 +130,9 @@ def test_choices_complete_in_the_shell(
     expected: list[str],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     assert expected
+    # If completion were not triggered, `advisor new shop ...` would render ./shop for real.
+    monkeypatch.chdir(tmp_path)
     assert _complete(line, capsys, monkeypatch) == expected
