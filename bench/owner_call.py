@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import httpx
 
 from bench.pipeline import percentile
 from bench.report import machine, write_section
-from bench.stack import SMOKE, render_project
+from bench.stack import SMOKE, infra, render_project
 
 ENTITIES = 20
 READS = 200 if SMOKE else 2000
@@ -49,12 +48,6 @@ async def main(target, ids, reads):
 
 asyncio.run(main(sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])))
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait(url: str, seconds: float = 60) -> None:
@@ -92,7 +85,7 @@ def measure(repeat: int) -> dict[str, list[float]]:
         http_project = render_project(out / "http", patterns="api")
         stubs = [sys.executable, str(grpc_project / "tools" / "grpc_stubs.py")]
         subprocess.run(stubs, check=True)
-        http_port, grpc_port = _free_port(), _free_port()
+        http_port, grpc_port = infra.free_port(), infra.free_port()
         env = {
             **os.environ,
             "PYTHONPATH": f"{grpc_project / 'services'}:{grpc_project / 'gen'}",

@@ -106,6 +106,16 @@ def _dropped(sock: socket.socket) -> bool:
         return True
 
 
+def test_free_ports_are_never_handed_out_twice() -> None:
+    # The kernel offers a just-released port again often enough that 200 bare probes
+    # repeated one in most runs; services given one port twice collide.
+    ports = [infra.free_port() for _ in range(200)]
+    assert len(set(ports)) == len(ports)
+    for port in ports[:5]:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))  # and each was free
+
+
 def test_fault_proxy_forwards_then_cuts_then_recovers() -> None:
     listen = infra.free_port()
     with (

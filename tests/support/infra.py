@@ -50,11 +50,24 @@ def wait_port(host: str, port: int, deadline_s: float) -> bool:
     return False
 
 
+#: Ports :func:`free_port` handed out in this process.
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port nothing listens on right now, and not handed out before in this process.
+
+    The kernel may offer a port it just offered again once the probing socket closed: two
+    services given the same port then collide (seen in CI: an owner and a consumer API
+    on one port, the owner's calls answered by the consumer).
+    """
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 # --- RabbitMQ ---------------------------------------------------------------------------
